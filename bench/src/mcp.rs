@@ -1,0 +1,73 @@
+//! The MCP messages the benchmark sends, as raw JSON-RPC bodies.
+
+use bytes::Bytes;
+
+/// Protocol revision sent in `initialize` and in the `mcp-protocol-version` header.
+pub const PROTOCOL_VERSION: &str = "2025-11-25";
+
+/// Name of the fixture tool that every measured request calls.
+pub const TOOL_NAME: &str = "test_simple_text";
+
+/// Header carrying the session id assigned by the server on `initialize`.
+pub const SESSION_HEADER: &str = "mcp-session-id";
+
+/// Header carrying the negotiated protocol revision on every later request.
+pub const PROTOCOL_HEADER: &str = "mcp-protocol-version";
+
+/// Value of the `accept` header required by MCP Streamable HTTP.
+pub const ACCEPT: &str = "application/json, text/event-stream";
+
+/// The `initialize` request that opens a session.
+pub fn initialize() -> Bytes {
+    Bytes::from(format!(
+        concat!(
+            r#"{{"jsonrpc":"2.0","id":0,"method":"initialize","params":{{"#,
+            r#""protocolVersion":"{}","capabilities":{{}},"#,
+            r#""clientInfo":{{"name":"bench","version":"1"}}}}}}"#
+        ),
+        PROTOCOL_VERSION
+    ))
+}
+
+/// The `notifications/initialized` notification sent after `initialize`.
+pub fn initialized() -> Bytes {
+    Bytes::from_static(br#"{"jsonrpc":"2.0","method":"notifications/initialized"}"#)
+}
+
+/// A `tools/call` request for [`TOOL_NAME`] with JSON-RPC id `id`.
+pub fn tools_call(id: u64) -> Bytes {
+    Bytes::from(format!(
+        r#"{{"jsonrpc":"2.0","id":{id},"method":"tools/call","params":{{"name":"{TOOL_NAME}","arguments":{{}}}}}}"#
+    ))
+}
+
+/// Whether a `tools/call` response body carries a JSON-RPC result.
+///
+/// This is a substring check on purpose: it works for both plain JSON and
+/// `text/event-stream` bodies and costs the same for every target.
+pub fn is_result(body: &[u8]) -> bool {
+    body.windows(8).any(|w| w == br#""result""#)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bodies_are_valid_shape() {
+        let init = String::from_utf8(initialize().to_vec()).unwrap_or_default();
+        assert!(init.contains(r#""protocolVersion":"2025-11-25""#));
+        assert!(init.ends_with("}}}"));
+        let call = String::from_utf8(tools_call(7).to_vec()).unwrap_or_default();
+        assert_eq!(
+            call,
+            r#"{"jsonrpc":"2.0","id":7,"method":"tools/call","params":{"name":"test_simple_text","arguments":{}}}"#
+        );
+    }
+
+    #[test]
+    fn detects_result() {
+        assert!(is_result(br#"data: {"jsonrpc":"2.0","id":1,"result":{}}"#));
+        assert!(!is_result(br#"{"jsonrpc":"2.0","id":1,"error":{}}"#));
+    }
+}

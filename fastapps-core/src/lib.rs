@@ -1,0 +1,58 @@
+//! Build apps for ChatGPT and other MCP hosts in Rust.
+//!
+//! `fastapps-core` is the runtime: the MCP protocol ([`protocol`]), what a server offers
+//! ([`registry`]), the per-request [`Context`], and [`WidgetMcpServer`], which serves it all over
+//! MCP's Streamable HTTP transport on axum.
+//!
+//! ```no_run
+//! use fastapps_core::prelude::*;
+//! use serde_json::json;
+//!
+//! #[tokio::main]
+//! async fn main() -> fastapps_core::Result<()> {
+//!     WidgetMcpServer::builder("greeter")
+//!         .version(env!("CARGO_PKG_VERSION"))
+//!         .tool(
+//!             ToolDef::new("greet", |args, _ctx| async move {
+//!                 let name = args.get("name").and_then(|v| v.as_str()).unwrap_or("world");
+//!                 Ok(CallToolResult::text(format!("Hello, {name}!")))
+//!             })
+//!             .description("Greet someone by name")
+//!             .input_schema(json!({
+//!                 "type": "object",
+//!                 "properties": { "name": { "type": "string" } }
+//!             })),
+//!         )
+//!         .serve_from_env() // HOST, PORT (default 127.0.0.1:8000), PUBLIC_URL, …
+//!         .await?;
+//!     Ok(())
+//! }
+//! ```
+//!
+//! Dependencies point one way: `protocol` ← `context` ← `registry` ← `server`.
+
+#![deny(missing_docs)]
+#![cfg_attr(not(test), warn(clippy::unwrap_used))]
+
+pub mod context;
+mod error;
+pub mod protocol;
+pub mod registry;
+pub mod server;
+
+pub use context::{Context, ContextError};
+pub use error::{Error, Result};
+pub use registry::{BuildError, PromptDef, Registry, ResourceDef, ResourceTemplateDef, ToolDef};
+pub use server::{ServeError, ServerBuilder, WidgetMcpServer};
+
+/// Re-exported so applications and examples need no direct dependency on them.
+pub use axum;
+pub use serde_json;
+
+/// The names an application needs: `use fastapps_core::prelude::*;`.
+pub mod prelude {
+    pub use crate::protocol::{CallToolResult, Content, LoggingLevel, ToolAnnotations};
+    pub use crate::{
+        Context, Error, PromptDef, ResourceDef, ResourceTemplateDef, Result, ServerBuilder, ToolDef, WidgetMcpServer,
+    };
+}

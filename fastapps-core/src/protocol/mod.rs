@@ -1,0 +1,75 @@
+//! The MCP wire protocol: the JSON-RPC 2.0 envelope, protocol versions and the message types
+//! of every method the server answers or sends. No I/O lives here.
+//!
+//! Types follow the 2025-11-25 schema. Incoming types are lenient (unknown fields are
+//! ignored, optional fields may be absent); outgoing types omit what is unset rather than
+//! writing `null`.
+
+mod client;
+mod content;
+pub mod jsonrpc;
+mod lifecycle;
+mod prompts;
+mod resources;
+mod tools;
+mod utilities;
+mod version;
+
+pub use client::*;
+pub use content::*;
+pub use jsonrpc::{ErrorObject, RequestId};
+pub use lifecycle::*;
+pub use prompts::*;
+pub use resources::*;
+pub use tools::*;
+pub use utilities::*;
+pub use version::ProtocolVersion;
+
+/// A `_meta` object: free-form metadata keyed by (optionally prefixed) names.
+pub type Meta = serde_json::Map<String, serde_json::Value>;
+
+/// Method names.
+pub mod methods {
+    /// `initialize`
+    pub const INITIALIZE: &str = "initialize";
+    /// `ping`
+    pub const PING: &str = "ping";
+    /// `tools/list`
+    pub const TOOLS_LIST: &str = "tools/list";
+    /// `tools/call`
+    pub const TOOLS_CALL: &str = "tools/call";
+    /// `resources/list`
+    pub const RESOURCES_LIST: &str = "resources/list";
+    /// `resources/templates/list`
+    pub const RESOURCES_TEMPLATES_LIST: &str = "resources/templates/list";
+    /// `resources/read`
+    pub const RESOURCES_READ: &str = "resources/read";
+    /// `resources/subscribe`
+    pub const RESOURCES_SUBSCRIBE: &str = "resources/subscribe";
+    /// `resources/unsubscribe`
+    pub const RESOURCES_UNSUBSCRIBE: &str = "resources/unsubscribe";
+    /// `prompts/list`
+    pub const PROMPTS_LIST: &str = "prompts/list";
+    /// `prompts/get`
+    pub const PROMPTS_GET: &str = "prompts/get";
+    /// `completion/complete`
+    pub const COMPLETION_COMPLETE: &str = "completion/complete";
+    /// `logging/setLevel`
+    pub const LOGGING_SET_LEVEL: &str = "logging/setLevel";
+    /// `sampling/createMessage` (server → client)
+    pub const SAMPLING_CREATE_MESSAGE: &str = "sampling/createMessage";
+    /// `elicitation/create` (server → client)
+    pub const ELICITATION_CREATE: &str = "elicitation/create";
+    /// `notifications/initialized`
+    pub const NOTIFICATION_INITIALIZED: &str = "notifications/initialized";
+    /// `notifications/cancelled`
+    pub const NOTIFICATION_CANCELLED: &str = "notifications/cancelled";
+    /// `notifications/progress`
+    pub const NOTIFICATION_PROGRESS: &str = "notifications/progress";
+    /// `notifications/message`
+    pub const NOTIFICATION_MESSAGE: &str = "notifications/message";
+    /// `notifications/resources/updated`
+    pub const NOTIFICATION_RESOURCE_UPDATED: &str = "notifications/resources/updated";
+    /// `notifications/roots/list_changed` (client → server)
+    pub const NOTIFICATION_ROOTS_LIST_CHANGED: &str = "notifications/roots/list_changed";
+}

@@ -1,0 +1,347 @@
+//! Everything a server offers — tools, resources, resource templates, prompts — frozen at
+//! start-up into an immutable [`Registry`].
+//!
+//! Validation happens once, when the registry is built: duplicate names, invalid tool names,
+//! non-object schemas and unsupported URI templates are [`BuildError`]s with a message that
+//! says what to change, never a panic mid-request. The list pages are serialized once here
+//! too, so `tools/list` and friends cost a copy, not a serialization.
+
+mod prompt;
+mod resource;
+mod tool;
+mod uri_template;
+
+use std::collections::HashMap;
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+
+use base64::Engine as _;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use serde_json::value::RawValue;
+
+pub use prompt::PromptDef;
+pub use resource::{ResourceDef, ResourceRequest, ResourceTemplateDef};
+pub use tool::ToolDef;
+
+pub(crate) use uri_template::UriTemplate;
+
+use crate::protocol::jsonrpc::to_raw;
+use crate::protocol::{
+    ErrorObject, ListPromptsResult, ListResourceTemplatesResult, ListResourcesResult, ListToolsResult, Prompt,
+    Resource, ResourceTemplate, Tool,
+};
+
+/// A boxed, sendable future, as stored handlers return.
+pub type BoxFuture<T> = Pin<Box<dyn Future<Output = T> + Send + 'static>>;
+
+pub(crate) type Completer =
+    Arc<dyn Fn(String, HashMap<String, String>) -> BoxFuture<crate::Result<Vec<String>>> + Send + Sync>;
+
+fn completer<F, Fut>(complete: F) -> Completer
+where
+    F: Fn(String, HashMap<String, String>) -> Fut + Send + Sync + 'static,
+    Fut: Future<Output = crate::Result<Vec<String>>> + Send + 'static,
+{
+    Arc::new(move |value, context| Box::pin(complete(value, context)))
+}
+
+/// Why a server could not be built. Each message names the offending item and what to do.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum BuildError {
+    /// A tool name breaks the spec's naming rule.
+    #[error("tool name {name:?} is invalid: it {reason}")]
+    InvalidToolName {
+        /// The name.
+        name: String,
+        /// What is wrong with it.
+        reason: String,
+    },
+    /// Two tools share a name.
+    #[error("two tools are named {0:?}; tool names must be unique")]
+    DuplicateTool(String),
+    /// A schema given to a tool is not a JSON object.
+    #[error(
+        "the {field} of tool {tool:?} is not a JSON object; a schema must be an object such as {{\"type\":\"object\"}}"
+    )]
+    SchemaNotObject {
+        /// The tool.
+        tool: String,
+        /// `inputSchema` or `outputSchema`.
+        field: &'static str,
+    },
+    /// Two resources share a URI.
+    #[error("two resources have the URI {0:?}; resource URIs must be unique")]
+    DuplicateResource(String),
+    /// A URI template cannot be matched.
+    #[error("resource template {template:?} is invalid: {reason}")]
+    InvalidUriTemplate {
+        /// The template.
+        template: String,
+        /// What is wrong with it.
+        reason: String,
+    },
+    /// Two resource templates are the same.
+    #[error("resource template {0:?} is registered twice")]
+    DuplicateResourceTemplate(String),
+    /// A completion is offered for an argument or variable that does not exist.
+    #[error("{owner} offers completion for {name:?}, which is not one of its {kind}")]
+    UnknownCompletionTarget {
+        /// The prompt or template.
+        owner: String,
+        /// The argument or variable named.
+        name: String,
+        /// `arguments` or `template variables`.
+        kind: &'static str,
+    },
+    /// Two prompts share a name.
+    #[error("two prompts are named {0:?}; prompt names must be unique")]
+    DuplicatePrompt(String),
+    /// A server setting is invalid.
+    #[error("invalid setting `{setting}`: {reason}")]
+    InvalidSetting {
+        /// The setting.
+        setting: &'static str,
+        /// What is wrong with it.
+        reason: String,
+    },
+    /// A list could not be serialized.
+    #[error("could not serialize the {0} list: {1}")]
+    Serialize(&'static str, String),
+}
+
+/// One kind of list, paginated and serialized ahead of time.
+#[derive(Debug, Default)]
+struct Pages(Vec<Box<RawValue>>);
+
+impl Pages {
+    fn build<T>(
+        items: &[T],
+        page_size: usize,
+        kind: &'static str,
+        page: impl Fn(&[T], Option<String>) -> Result<Box<RawValue>, ErrorObject>,
+    ) -> Result<Self, BuildError> {
+        let chunks: Vec<&[T]> = if items.is_empty() { vec![&[]] } else { items.chunks(page_size).collect() };
+        let last = chunks.len() - 1;
+        let pages = chunks
+            .into_iter()
+            .enumerate()
+            .map(|(i, chunk)| {
+                let next = (i < last).then(|| encode_cursor((i + 1) * page_size));
+                page(chunk, next).map_err(|e| BuildError::Serialize(kind, e.message))
+            })
+            .collect::<Result<_, _>>()?;
+        Ok(Self(pages))
+    }
+
+    fn get(&self, cursor: Option<&str>, page_size: usize) -> Result<&RawValue, ErrorObject> {
+        let index = match cursor {
+            None => 0,
+            Some(cursor) => decode_cursor(cursor)
+                .filter(|offset| offset % page_size == 0)
+                .map(|offset| offset / page_size)
+                .ok_or_else(|| ErrorObject::invalid_params(format!("Invalid cursor: {cursor:?}")))?,
+        };
+        self.0
+            .get(index)
+            .map(AsRef::as_ref)
+            .ok_or_else(|| ErrorObject::invalid_params(format!("Invalid cursor: {cursor:?}")))
+    }
+}
+
+fn encode_cursor(offset: usize) -> String {
+    URL_SAFE_NO_PAD.encode(format!("offset:{offset}"))
+}
+
+fn decode_cursor(cursor: &str) -> Option<usize> {
+    let bytes = URL_SAFE_NO_PAD.decode(cursor).ok()?;
+    std::str::from_utf8(&bytes).ok()?.strip_prefix("offset:")?.parse().ok()
+}
+
+/// Everything the server offers, validated and indexed.
+#[derive(Debug)]
+pub struct Registry {
+    tools: Vec<ToolDef>,
+    tool_index: HashMap<String, usize>,
+    resources: Vec<ResourceDef>,
+    resource_index: HashMap<String, usize>,
+    templates: Vec<(UriTemplate, ResourceTemplateDef)>,
+    prompts: Vec<PromptDef>,
+    prompt_index: HashMap<String, usize>,
+    page_size: usize,
+    tool_pages: Pages,
+    resource_pages: Pages,
+    template_pages: Pages,
+    prompt_pages: Pages,
+}
+
+/// What goes into a [`Registry`].
+#[derive(Debug, Default)]
+pub(crate) struct Entries {
+    pub(crate) tools: Vec<ToolDef>,
+    pub(crate) resources: Vec<ResourceDef>,
+    pub(crate) templates: Vec<ResourceTemplateDef>,
+    pub(crate) prompts: Vec<PromptDef>,
+}
+
+fn index<T>(
+    items: &[T],
+    key: impl Fn(&T) -> &str,
+    duplicate: impl Fn(String) -> BuildError,
+) -> Result<HashMap<String, usize>, BuildError> {
+    let mut map = HashMap::with_capacity(items.len());
+    for (i, item) in items.iter().enumerate() {
+        if map.insert(key(item).to_owned(), i).is_some() {
+            return Err(duplicate(key(item).to_owned()));
+        }
+    }
+    Ok(map)
+}
+
+impl Registry {
+    pub(crate) fn build(entries: Entries, page_size: usize) -> Result<Self, BuildError> {
+        if page_size == 0 {
+            return Err(BuildError::InvalidSetting { setting: "page_size", reason: "must be at least 1".into() });
+        }
+        let Entries { tools, resources, templates, prompts } = entries;
+        for def in &tools {
+            tool::check_tool_name(&def.tool.name)
+                .map_err(|reason| BuildError::InvalidToolName { name: def.tool.name.clone(), reason })?;
+            if let Some(field) = def.bad_schema {
+                return Err(BuildError::SchemaNotObject { tool: def.tool.name.clone(), field });
+            }
+        }
+        let tool_index = index(&tools, |t| &t.tool.name, BuildError::DuplicateTool)?;
+        let resource_index = index(&resources, |r| &r.resource.uri, BuildError::DuplicateResource)?;
+        index(&templates, |t| &t.template.uri_template, BuildError::DuplicateResourceTemplate)?;
+        let prompt_index = index(&prompts, |p| &p.prompt.name, BuildError::DuplicatePrompt)?;
+        let templates = templates
+            .into_iter()
+            .map(|def| {
+                UriTemplate::parse(&def.template.uri_template).map(|parsed| (parsed, def.clone())).map_err(|reason| {
+                    BuildError::InvalidUriTemplate { template: def.template.uri_template.clone(), reason }
+                })
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        for (parsed, def) in &templates {
+            if let Some(name) = def.completers.keys().find(|name| !parsed.variables().any(|v| v == name.as_str())) {
+                return Err(BuildError::UnknownCompletionTarget {
+                    owner: format!("resource template {:?}", def.template.uri_template),
+                    name: name.clone(),
+                    kind: "template variables",
+                });
+            }
+        }
+        for def in &prompts {
+            if let Some(name) =
+                def.completers.keys().find(|name| !def.prompt.arguments.iter().any(|a| &a.name == *name))
+            {
+                return Err(BuildError::UnknownCompletionTarget {
+                    owner: format!("prompt {:?}", def.prompt.name),
+                    name: name.clone(),
+                    kind: "arguments",
+                });
+            }
+        }
+
+        let tool_list: Vec<Tool> = tools.iter().map(|t| t.tool.clone()).collect();
+        let resource_list: Vec<Resource> = resources.iter().map(|r| r.resource.clone()).collect();
+        let template_list: Vec<ResourceTemplate> = templates.iter().map(|(_, t)| t.template.clone()).collect();
+        let prompt_list: Vec<Prompt> = prompts.iter().map(|p| p.prompt.clone()).collect();
+        Ok(Self {
+            tool_pages: Pages::build(&tool_list, page_size, "tools", |tools, next_cursor| {
+                to_raw(&ListToolsResult { tools, next_cursor })
+            })?,
+            resource_pages: Pages::build(&resource_list, page_size, "resources", |resources, next_cursor| {
+                to_raw(&ListResourcesResult { resources, next_cursor })
+            })?,
+            template_pages: Pages::build(
+                &template_list,
+                page_size,
+                "resource templates",
+                |resource_templates, next_cursor| {
+                    to_raw(&ListResourceTemplatesResult { resource_templates, next_cursor })
+                },
+            )?,
+            prompt_pages: Pages::build(&prompt_list, page_size, "prompts", |prompts, next_cursor| {
+                to_raw(&ListPromptsResult { prompts, next_cursor })
+            })?,
+            tools,
+            tool_index,
+            resources,
+            resource_index,
+            templates,
+            prompts,
+            prompt_index,
+            page_size,
+        })
+    }
+
+    /// The tool named `name`.
+    pub fn tool(&self, name: &str) -> Option<&ToolDef> {
+        self.tool_index.get(name).map(|&i| &self.tools[i])
+    }
+
+    /// Every tool, in registration order.
+    pub fn tools(&self) -> impl Iterator<Item = &ToolDef> {
+        self.tools.iter()
+    }
+
+    /// The resource with this exact URI.
+    pub fn resource(&self, uri: &str) -> Option<&ResourceDef> {
+        self.resource_index.get(uri).map(|&i| &self.resources[i])
+    }
+
+    /// The first template matching `uri`, with the variables it matched.
+    pub fn match_template(&self, uri: &str) -> Option<(&ResourceTemplateDef, HashMap<String, String>)> {
+        self.templates.iter().find_map(|(parsed, def)| parsed.matches(uri).map(|vars| (def, vars)))
+    }
+
+    /// The template whose `uriTemplate` is exactly `uri_template`.
+    pub fn template(&self, uri_template: &str) -> Option<&ResourceTemplateDef> {
+        self.templates.iter().map(|(_, def)| def).find(|def| def.template.uri_template == uri_template)
+    }
+
+    /// The prompt named `name`.
+    pub fn prompt(&self, name: &str) -> Option<&PromptDef> {
+        self.prompt_index.get(name).map(|&i| &self.prompts[i])
+    }
+
+    /// Whether any tool is registered.
+    pub fn has_tools(&self) -> bool {
+        !self.tools.is_empty()
+    }
+
+    /// Whether any resource or resource template is registered.
+    pub fn has_resources(&self) -> bool {
+        !self.resources.is_empty() || !self.templates.is_empty()
+    }
+
+    /// Whether any prompt is registered.
+    pub fn has_prompts(&self) -> bool {
+        !self.prompts.is_empty()
+    }
+
+    /// Whether anything offers argument completion.
+    pub fn has_completions(&self) -> bool {
+        self.prompts.iter().any(|p| !p.completers.is_empty())
+            || self.templates.iter().any(|(_, t)| !t.completers.is_empty())
+    }
+
+    pub(crate) fn tools_page(&self, cursor: Option<&str>) -> Result<&RawValue, ErrorObject> {
+        self.tool_pages.get(cursor, self.page_size)
+    }
+
+    pub(crate) fn resources_page(&self, cursor: Option<&str>) -> Result<&RawValue, ErrorObject> {
+        self.resource_pages.get(cursor, self.page_size)
+    }
+
+    pub(crate) fn templates_page(&self, cursor: Option<&str>) -> Result<&RawValue, ErrorObject> {
+        self.template_pages.get(cursor, self.page_size)
+    }
+
+    pub(crate) fn prompts_page(&self, cursor: Option<&str>) -> Result<&RawValue, ErrorObject> {
+        self.prompt_pages.get(cursor, self.page_size)
+    }
+}

@@ -1,0 +1,156 @@
+//! Tools registered at run time: a descriptor and a handler.
+
+use std::future::Future;
+use std::sync::Arc;
+
+use serde_json::{Map, Value};
+
+use super::BoxFuture;
+use crate::context::Context;
+use crate::protocol::{CallToolResult, Tool, ToolAnnotations};
+
+pub(crate) type ToolHandler =
+    Arc<dyn Fn(Map<String, Value>, Context) -> BoxFuture<crate::Result<CallToolResult>> + Send + Sync>;
+
+/// A tool: its `tools/list` descriptor and the function that runs it.
+///
+/// The handler receives the call's `arguments` (an empty object when the client sent none) and
+/// the request's [`Context`]. An `Err` becomes an `isError: true` result carrying the message,
+/// unless it is a JSON-RPC error object ([`Error::rpc`](crate::Error::rpc)), which is answered
+/// as such.
+///
+/// ```
+/// use fastapps_core::prelude::*;
+/// use serde_json::json;
+///
+/// let echo = ToolDef::new("echo", |args, _ctx| async move {
+///     let text = args.get("text").and_then(|v| v.as_str()).unwrap_or_default();
+///     Ok(CallToolResult::text(text))
+/// })
+/// .description("Echo the text back")
+/// .input_schema(json!({
+///     "type": "object",
+///     "properties": { "text": { "type": "string" } },
+///     "required": ["text"]
+/// }));
+/// assert_eq!(echo.descriptor().name, "echo");
+/// ```
+#[derive(Clone)]
+pub struct ToolDef {
+    pub(crate) tool: Tool,
+    pub(crate) handler: ToolHandler,
+    /// A schema that was not a JSON object, reported by the registry at build time.
+    pub(crate) bad_schema: Option<&'static str>,
+}
+
+impl std::fmt::Debug for ToolDef {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ToolDef").field("tool", &self.tool).finish_non_exhaustive()
+    }
+}
+
+impl ToolDef {
+    /// A tool named `name` taking no arguments until [`input_schema`](Self::input_schema) says
+    /// otherwise.
+    pub fn new<F, Fut>(name: impl Into<String>, handler: F) -> Self
+    where
+        F: Fn(Map<String, Value>, Context) -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = crate::Result<CallToolResult>> + Send + 'static,
+    {
+        Self {
+            tool: Tool::new(name),
+            handler: Arc::new(move |args, ctx| Box::pin(handler(args, ctx))),
+            bad_schema: None,
+        }
+    }
+
+    /// The display title.
+    #[must_use]
+    pub fn title(mut self, title: impl Into<String>) -> Self {
+        self.tool.title = Some(title.into());
+        self
+    }
+
+    /// What the tool does, for the model.
+    #[must_use]
+    pub fn description(mut self, description: impl Into<String>) -> Self {
+        self.tool.description = Some(description.into());
+        self
+    }
+
+    /// The JSON Schema of the arguments; it must be an object schema. A missing `"type"` is
+    /// filled in as `"object"`.
+    #[must_use]
+    pub fn input_schema(mut self, schema: Value) -> Self {
+        match schema {
+            Value::Object(mut map) => {
+                map.entry("type").or_insert_with(|| "object".into());
+                self.tool.input_schema = map;
+            }
+            _ => self.bad_schema = Some("inputSchema"),
+        }
+        self
+    }
+
+    /// The JSON Schema of the tool's `structuredContent`; it must be an object schema.
+    #[must_use]
+    pub fn output_schema(mut self, schema: Value) -> Self {
+        match schema {
+            Value::Object(map) => self.tool.output_schema = Some(map),
+            _ => self.bad_schema = Some("outputSchema"),
+        }
+        self
+    }
+
+    /// Behaviour hints.
+    #[must_use]
+    pub fn annotations(mut self, annotations: ToolAnnotations) -> Self {
+        self.tool.annotations = Some(annotations);
+        self
+    }
+
+    /// Sets one `_meta` key.
+    #[must_use]
+    pub fn meta(mut self, key: impl Into<String>, value: Value) -> Self {
+        self.tool.meta.get_or_insert_with(Map::new).insert(key.into(), value);
+        self
+    }
+
+    /// Sets one extra top-level descriptor field (outside the core MCP schema).
+    #[must_use]
+    pub fn extra(mut self, key: impl Into<String>, value: Value) -> Self {
+        self.tool.extra.insert(key.into(), value);
+        self
+    }
+
+    /// The descriptor as `tools/list` shows it.
+    pub fn descriptor(&self) -> &Tool {
+        &self.tool
+    }
+}
+
+/// Checks a tool name against the spec's rule: 1–128 characters of `[A-Za-z0-9_.-]`.
+pub(crate) fn check_tool_name(name: &str) -> Result<(), String> {
+    if name.is_empty() || name.len() > 128 {
+        return Err(format!("must be 1 to 128 characters long (it has {})", name.chars().count()));
+    }
+    match name.chars().find(|c| !(c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-'))) {
+        Some(c) => Err(format!("contains {c:?}; use only letters, digits, '_', '.' and '-'")),
+        None => Ok(()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tool_names_follow_the_spec() {
+        assert!(check_tool_name("test_simple_text").is_ok());
+        assert!(check_tool_name("pizza-carousel.v2").is_ok());
+        assert!(check_tool_name("").is_err());
+        assert!(check_tool_name("has space").is_err());
+        assert!(check_tool_name("slash/name").is_err());
+        assert!(check_tool_name(&"x".repeat(129)).is_err());
+    }
+}

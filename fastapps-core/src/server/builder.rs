@@ -1,0 +1,232 @@
+//! [`ServerBuilder`]: everything about a server that is decided before it starts.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::Router;
+
+use super::origin::OriginPolicy;
+use super::session::SessionStore;
+use super::{ServerState, TransportConfig, WidgetMcpServer};
+use crate::protocol::{Enabled, Implementation, ListChanged, ResourcesCapability, ServerCapabilities};
+use crate::registry::{BuildError, Entries, PromptDef, Registry, ResourceDef, ResourceTemplateDef, ToolDef};
+
+/// Builds a [`WidgetMcpServer`]. Start with [`WidgetMcpServer::builder`].
+///
+/// Every setting has a safe default: sessions on, loopback `Host`/`Origin` only, a 4 MiB body
+/// limit, idle sessions ended after 30 minutes.
+#[derive(Debug)]
+#[must_use = "a builder does nothing until it is built or served"]
+pub struct ServerBuilder {
+    info: Implementation,
+    instructions: Option<String>,
+    entries: Entries,
+    stateless: bool,
+    path: String,
+    public_url: Option<String>,
+    allowed_origins: Vec<String>,
+    allowed_hosts: Vec<String>,
+    max_body_bytes: usize,
+    session_ttl: Duration,
+    max_sessions: usize,
+    page_size: usize,
+    request_timeout: Duration,
+}
+
+impl ServerBuilder {
+    pub(crate) fn new(name: impl Into<String>) -> Self {
+        Self {
+            info: Implementation::new(name, "0.0.0"),
+            instructions: None,
+            entries: Entries::default(),
+            stateless: false,
+            path: "/mcp".into(),
+            public_url: None,
+            allowed_origins: Vec::new(),
+            allowed_hosts: Vec::new(),
+            max_body_bytes: 4 * 1024 * 1024,
+            session_ttl: Duration::from_secs(30 * 60),
+            max_sessions: 10_000,
+            page_size: 100,
+            request_timeout: Duration::from_secs(60),
+        }
+    }
+
+    /// The application's version (`serverInfo.version`), e.g. `env!("CARGO_PKG_VERSION")`.
+    pub fn version(mut self, version: impl Into<String>) -> Self {
+        self.info.version = version.into();
+        self
+    }
+
+    /// A display name (`serverInfo.title`).
+    pub fn title(mut self, title: impl Into<String>) -> Self {
+        self.info.title = Some(title.into());
+        self
+    }
+
+    /// Guidance for the model on how to use the server (`instructions`).
+    pub fn instructions(mut self, instructions: impl Into<String>) -> Self {
+        self.instructions = Some(instructions.into());
+        self
+    }
+
+    /// Adds a tool.
+    pub fn tool(mut self, tool: ToolDef) -> Self {
+        self.entries.tools.push(tool);
+        self
+    }
+
+    /// Adds a resource.
+    pub fn resource(mut self, resource: ResourceDef) -> Self {
+        self.entries.resources.push(resource);
+        self
+    }
+
+    /// Adds a resource template.
+    pub fn resource_template(mut self, template: ResourceTemplateDef) -> Self {
+        self.entries.templates.push(template);
+        self
+    }
+
+    /// Adds a prompt.
+    pub fn prompt(mut self, prompt: PromptDef) -> Self {
+        self.entries.prompts.push(prompt);
+        self
+    }
+
+    /// Stateless mode: no `Mcp-Session-Id`, every request stands alone, no GET stream. Suits
+    /// servers behind a load balancer; server-to-client requests still work on the POST's
+    /// stream.
+    pub fn stateless(mut self, stateless: bool) -> Self {
+        self.stateless = stateless;
+        self
+    }
+
+    /// The path of the MCP endpoint (default `/mcp`).
+    pub fn path(mut self, path: impl Into<String>) -> Self {
+        self.path = path.into();
+        self
+    }
+
+    /// The URL clients reach the server at, e.g. `https://app.example.com` (a tunnel or the
+    /// deployment). Its host and origin are allowed.
+    pub fn public_url(mut self, url: impl Into<String>) -> Self {
+        self.public_url = Some(url.into());
+        self
+    }
+
+    /// Origins (`scheme://host[:port]`) allowed to call the endpoint from a browser, besides
+    /// loopback and the public URL's. `"*"` allows every origin.
+    pub fn allowed_origins<I, S>(mut self, origins: I) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        self.allowed_origins.extend(origins.into_iter().map(Into::into));
+        self
+    }
+
+    /// `Host` headers accepted besides loopback and the public URL's (`host` for any port,
+    /// or `host:port`). `"*"` turns the check off, e.g. behind a proxy that checks it already.
+    pub fn allowed_hosts<I, S>(mut self, hosts: I) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        self.allowed_hosts.extend(hosts.into_iter().map(Into::into));
+        self
+    }
+
+    /// The largest request body accepted; larger ones get 413 (default 4 MiB).
+    pub fn max_body_bytes(mut self, bytes: usize) -> Self {
+        self.max_body_bytes = bytes;
+        self
+    }
+
+    /// How long an idle session lives (default 30 minutes).
+    pub fn session_ttl(mut self, ttl: Duration) -> Self {
+        self.session_ttl = ttl;
+        self
+    }
+
+    /// The most sessions open at once; `initialize` beyond it gets 503 (default 10 000).
+    pub fn max_sessions(mut self, max: usize) -> Self {
+        self.max_sessions = max;
+        self
+    }
+
+    /// Items per page of `tools/list` and the other lists (default 100).
+    pub fn page_size(mut self, size: usize) -> Self {
+        self.page_size = size;
+        self
+    }
+
+    /// How long a tool waits for the client to answer sampling or elicitation (default 60 s).
+    pub fn request_timeout(mut self, timeout: Duration) -> Self {
+        self.request_timeout = timeout;
+        self
+    }
+
+    pub(crate) fn public_url_ref(&self) -> Option<&str> {
+        self.public_url.as_deref()
+    }
+
+    fn origin_policy(&self) -> Result<OriginPolicy, BuildError> {
+        let mut policy = OriginPolicy::loopback();
+        let invalid = |setting: &'static str| move |reason| BuildError::InvalidSetting { setting, reason };
+        if let Some(url) = &self.public_url {
+            policy.allow_public_url(url).map_err(invalid("public_url"))?;
+        }
+        for origin in &self.allowed_origins {
+            policy.allow_origin(origin).map_err(invalid("allowed_origins"))?;
+        }
+        for host in &self.allowed_hosts {
+            policy.allow_host(host).map_err(invalid("allowed_hosts"))?;
+        }
+        Ok(policy)
+    }
+
+    /// Validates everything and builds the server.
+    pub fn build_server(self) -> Result<WidgetMcpServer, BuildError> {
+        if !self.path.starts_with('/') {
+            return Err(BuildError::InvalidSetting {
+                setting: "path",
+                reason: format!("{:?} must start with '/'", self.path),
+            });
+        }
+        if self.max_sessions == 0 {
+            return Err(BuildError::InvalidSetting { setting: "max_sessions", reason: "must be at least 1".into() });
+        }
+        let origins = self.origin_policy()?;
+        let registry = Registry::build(self.entries, self.page_size)?;
+        let capabilities = ServerCapabilities {
+            tools: registry.has_tools().then_some(ListChanged { list_changed: false }),
+            resources: registry.has_resources().then_some(ResourcesCapability { subscribe: true, list_changed: false }),
+            prompts: registry.has_prompts().then_some(ListChanged { list_changed: false }),
+            logging: Some(Enabled {}),
+            completions: registry.has_completions().then_some(Enabled {}),
+            experimental: None,
+            extensions: None,
+        };
+        let state = ServerState {
+            registry,
+            server_info: self.info,
+            capabilities,
+            instructions: self.instructions,
+            config: TransportConfig {
+                stateless: self.stateless,
+                max_body_bytes: self.max_body_bytes,
+                request_timeout: self.request_timeout,
+            },
+            origins,
+            sessions: SessionStore::new(self.session_ttl, self.max_sessions),
+            pending: Arc::default(),
+        };
+        Ok(WidgetMcpServer { state: Arc::new(state), path: self.path.into() })
+    }
+
+    /// Builds the server and returns its axum [`Router`].
+    pub fn build(self) -> Result<Router, BuildError> {
+        Ok(self.build_server()?.router())
+    }
+}

@@ -1,0 +1,210 @@
+//! Method dispatch: a decoded request in, a JSON-RPC result or error out.
+
+use std::collections::HashMap;
+use std::panic::AssertUnwindSafe;
+use std::sync::Arc;
+
+use futures_util::FutureExt as _;
+use serde_json::value::RawValue;
+use tokio_util::sync::CancellationToken;
+
+use super::ServerState;
+use super::session::Session;
+use crate::context::{Context, Peer};
+use crate::protocol::jsonrpc::{parse_params, to_raw};
+use crate::protocol::{
+    CallToolParams, CallToolResult, CompleteParams, CompleteResult, Completion, CompletionReference, ErrorObject,
+    GetPromptParams, InitializeParams, InitializeResult, LoggingLevel, Meta, PaginatedParams, ProtocolVersion,
+    RequestId, ResourceUriParams, SetLevelParams, methods,
+};
+use crate::registry::ResourceRequest;
+
+pub(crate) type RpcResult = Result<Box<RawValue>, ErrorObject>;
+
+/// What a handler needs to build its [`Context`] once the params (and their `_meta`) are read.
+pub(crate) struct Scope {
+    pub(crate) id: RequestId,
+    pub(crate) peer: Peer,
+    pub(crate) cancellation: CancellationToken,
+}
+
+impl Scope {
+    fn context(self, meta: Option<Meta>) -> Context {
+        Context::new(self.id, meta, self.peer, self.cancellation)
+    }
+}
+
+fn empty_object() -> Box<RawValue> {
+    RawValue::from_string("{}".to_owned()).unwrap_or_else(|_| unreachable!("{{}} is valid JSON"))
+}
+
+/// The `initialize` result for a client, with the negotiated version.
+pub(crate) fn initialize(state: &ServerState, params: &InitializeParams) -> (ProtocolVersion, InitializeResult) {
+    let version = ProtocolVersion::negotiate(&params.protocol_version);
+    let result = InitializeResult {
+        protocol_version: version.as_str().to_owned(),
+        capabilities: state.capabilities.clone(),
+        server_info: state.server_info.clone(),
+        instructions: state.instructions.clone(),
+    };
+    (version, result)
+}
+
+/// Answers one request.
+pub(crate) async fn dispatch(
+    state: Arc<ServerState>,
+    session: Option<Arc<Session>>,
+    method: String,
+    params: Option<Box<RawValue>>,
+    scope: Scope,
+) -> RpcResult {
+    let params = params.as_deref();
+    let registry = &state.registry;
+    match method.as_str() {
+        methods::PING => Ok(empty_object()),
+        methods::INITIALIZE => {
+            // Reached only when a session-bound request repeats `initialize`; answer it
+            // without creating anything.
+            let params: InitializeParams = parse_params(params)?;
+            to_raw(&initialize(&state, &params).1)
+        }
+        methods::TOOLS_LIST => {
+            let p: PaginatedParams = parse_params(params)?;
+            registry.tools_page(p.cursor.as_deref()).map(ToOwned::to_owned)
+        }
+        methods::TOOLS_CALL => call_tool(&state, parse_params(params)?, scope).await,
+        methods::RESOURCES_LIST => {
+            let p: PaginatedParams = parse_params(params)?;
+            registry.resources_page(p.cursor.as_deref()).map(ToOwned::to_owned)
+        }
+        methods::RESOURCES_TEMPLATES_LIST => {
+            let p: PaginatedParams = parse_params(params)?;
+            registry.templates_page(p.cursor.as_deref()).map(ToOwned::to_owned)
+        }
+        methods::RESOURCES_READ => read_resource(&state, parse_params(params)?, scope).await,
+        methods::RESOURCES_SUBSCRIBE => {
+            let p: ResourceUriParams = parse_params(params)?;
+            if let Some(session) = session {
+                session.subscribe(p.uri);
+            }
+            Ok(empty_object())
+        }
+        methods::RESOURCES_UNSUBSCRIBE => {
+            let p: ResourceUriParams = parse_params(params)?;
+            if let Some(session) = session {
+                session.unsubscribe(&p.uri);
+            }
+            Ok(empty_object())
+        }
+        methods::PROMPTS_LIST => {
+            let p: PaginatedParams = parse_params(params)?;
+            registry.prompts_page(p.cursor.as_deref()).map(ToOwned::to_owned)
+        }
+        methods::PROMPTS_GET => get_prompt(&state, parse_params(params)?, scope).await,
+        methods::COMPLETION_COMPLETE => complete(&state, parse_params(params)?).await,
+        methods::LOGGING_SET_LEVEL => {
+            let p: SetLevelParams = parse_params(params)?;
+            let level: LoggingLevel = p.level.parse().map_err(|e: String| {
+                ErrorObject::invalid_params(format!(
+                    "Invalid log level: {e}; use debug, info, notice, warning, error, critical, alert or emergency"
+                ))
+            })?;
+            scope.peer.client.set_log_level(level);
+            Ok(empty_object())
+        }
+        _ => Err(ErrorObject::method_not_found(&method)),
+    }
+}
+
+/// Runs a user handler, turning a panic into an internal error instead of a dropped
+/// connection.
+async fn guarded<T>(name: &str, handler: impl Future<Output = crate::Result<T>>) -> crate::Result<T> {
+    match AssertUnwindSafe(handler).catch_unwind().await {
+        Ok(result) => result,
+        Err(_) => {
+            tracing::error!(handler = name, "a handler panicked");
+            Err(crate::Error::rpc(ErrorObject::internal(format!("Internal error in {name}"))))
+        }
+    }
+}
+
+async fn call_tool(state: &ServerState, params: CallToolParams, scope: Scope) -> RpcResult {
+    let tool = state
+        .registry
+        .tool(&params.name)
+        .ok_or_else(|| ErrorObject::invalid_params(format!("Unknown tool: {}", params.name)))?;
+    let ctx = scope.context(params.meta);
+    let args = params.arguments.unwrap_or_default();
+    let result = match guarded(&params.name, (tool.handler)(args, ctx)).await {
+        Ok(result) => result,
+        Err(err) => match err.as_rpc() {
+            Some(_) => return Err(err.into_rpc()),
+            None => {
+                tracing::debug!(tool = %params.name, error = %err, "tool returned an error");
+                CallToolResult::error(err.to_string())
+            }
+        },
+    };
+    to_raw(&result)
+}
+
+async fn read_resource(state: &ServerState, params: ResourceUriParams, scope: Scope) -> RpcResult {
+    let registry = &state.registry;
+    let (reader, variables) = match registry.resource(&params.uri) {
+        Some(def) => (&def.reader, HashMap::new()),
+        None => match registry.match_template(&params.uri) {
+            Some((def, variables)) => (&def.reader, variables),
+            None => return Err(ErrorObject::resource_not_found(&params.uri)),
+        },
+    };
+    let ctx = scope.context(params.meta);
+    let request = ResourceRequest { uri: params.uri.clone(), variables };
+    let result = guarded(&params.uri, reader(request, ctx)).await.map_err(crate::Error::into_rpc)?;
+    to_raw(&result)
+}
+
+async fn get_prompt(state: &ServerState, params: GetPromptParams, scope: Scope) -> RpcResult {
+    let prompt = state
+        .registry
+        .prompt(&params.name)
+        .ok_or_else(|| ErrorObject::invalid_params(format!("Unknown prompt: {}", params.name)))?;
+    let args = params.arguments.unwrap_or_default();
+    if let Some(missing) = prompt.missing_argument(&args) {
+        return Err(ErrorObject::invalid_params(format!(
+            "Missing required argument {missing:?} for prompt {:?}",
+            params.name
+        )));
+    }
+    let ctx = scope.context(params.meta);
+    let result = guarded(&params.name, (prompt.handler)(args, ctx)).await.map_err(crate::Error::into_rpc)?;
+    to_raw(&result)
+}
+
+async fn complete(state: &ServerState, params: CompleteParams) -> RpcResult {
+    let registry = &state.registry;
+    let completers = match &params.reference {
+        CompletionReference::Prompt { name } => {
+            &registry
+                .prompt(name)
+                .ok_or_else(|| ErrorObject::invalid_params(format!("Unknown prompt: {name}")))?
+                .completers
+        }
+        CompletionReference::Resource { uri } => {
+            &registry
+                .template(uri)
+                .ok_or_else(|| ErrorObject::invalid_params(format!("Unknown resource template: {uri}")))?
+                .completers
+        }
+    };
+    let completion = match completers.get(&params.argument.name) {
+        Some(completer) => {
+            let context = params.context.map(|c| c.arguments).unwrap_or_default();
+            let candidates = guarded("completion", completer(params.argument.value, context))
+                .await
+                .map_err(crate::Error::into_rpc)?;
+            Completion::from_candidates(candidates)
+        }
+        None => Completion::from_candidates(Vec::new()),
+    };
+    to_raw(&CompleteResult { completion })
+}

@@ -1,0 +1,142 @@
+//! [`WidgetMcpServer`]: the builder, the axum router and the Streamable HTTP transport.
+
+mod builder;
+mod dispatch;
+mod headers;
+mod origin;
+mod reply;
+mod serve;
+mod session;
+mod transport;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::Router;
+use axum::routing::post;
+use http::{HeaderName, Method, header};
+use tower_http::cors::{AllowOrigin, CorsLayer};
+
+pub use builder::ServerBuilder;
+pub use serve::ServeError;
+
+use crate::context::PendingRequests;
+use crate::protocol::jsonrpc::encode_notification;
+use crate::protocol::{Implementation, ResourceUpdatedParams, ServerCapabilities, methods};
+use crate::registry::Registry;
+use origin::OriginPolicy;
+use session::SessionStore;
+
+/// Transport settings fixed at build time.
+#[derive(Clone, Debug)]
+pub(crate) struct TransportConfig {
+    pub(crate) stateless: bool,
+    pub(crate) max_body_bytes: usize,
+    pub(crate) request_timeout: Duration,
+}
+
+/// Everything a request needs, shared by all of them.
+#[derive(Debug)]
+pub(crate) struct ServerState {
+    pub(crate) registry: Registry,
+    pub(crate) server_info: Implementation,
+    pub(crate) capabilities: ServerCapabilities,
+    pub(crate) instructions: Option<String>,
+    pub(crate) config: TransportConfig,
+    pub(crate) origins: OriginPolicy,
+    pub(crate) sessions: SessionStore,
+    pub(crate) pending: Arc<PendingRequests>,
+}
+
+/// A built MCP server: its registry, settings and sessions, ready to be served or mounted.
+///
+/// Made by [`WidgetMcpServer::builder`]. Cloning is cheap and every clone is the same server
+/// (same sessions), so one clone can serve while another sends notifications.
+///
+/// ```no_run
+/// use fastapps_core::prelude::*;
+///
+/// # async fn run() -> fastapps_core::Result<()> {
+/// let server = WidgetMcpServer::builder("my-app")
+///     .version("1.0.0")
+///     .tool(ToolDef::new("hello", |_, _| async { Ok(CallToolResult::text("Hello!")) }).description("Say hello"))
+///     .build_server()?;
+/// // Mount it in a bigger app …
+/// let app = axum::Router::new().merge(server.router());
+/// // … or serve it on its own.
+/// server.serve("127.0.0.1:8000").await?;
+/// # Ok(()) }
+/// ```
+#[derive(Clone, Debug)]
+pub struct WidgetMcpServer {
+    state: Arc<ServerState>,
+    path: Arc<str>,
+}
+
+impl WidgetMcpServer {
+    /// Starts building a server named `name` (its `serverInfo.name`).
+    pub fn builder(name: impl Into<String>) -> ServerBuilder {
+        ServerBuilder::new(name)
+    }
+
+    /// The path of the MCP endpoint (default `/mcp`).
+    pub fn path(&self) -> &str {
+        &self.path
+    }
+
+    /// What the server offers.
+    pub fn registry(&self) -> &Registry {
+        &self.state.registry
+    }
+
+    /// The axum router: the MCP endpoint (POST, GET, DELETE) with its CORS policy. Nest it,
+    /// merge it or add layers as with any router.
+    pub fn router(&self) -> Router {
+        let origins = self.state.origins.clone();
+        let cors = CorsLayer::new()
+            .allow_origin(AllowOrigin::predicate(move |origin, _| {
+                origin.to_str().is_ok_and(|o| origins.origin_allowed(o))
+            }))
+            .allow_methods([Method::GET, Method::POST, Method::DELETE])
+            .allow_headers([
+                header::CONTENT_TYPE,
+                header::ACCEPT,
+                header::AUTHORIZATION,
+                HeaderName::from_static("last-event-id"),
+                HeaderName::from_static(headers::MCP_SESSION_ID),
+                HeaderName::from_static(headers::MCP_PROTOCOL_VERSION),
+            ])
+            .expose_headers([
+                header::WWW_AUTHENTICATE,
+                HeaderName::from_static(headers::MCP_SESSION_ID),
+                HeaderName::from_static(headers::MCP_PROTOCOL_VERSION),
+            ])
+            .max_age(Duration::from_secs(3600));
+        Router::new()
+            .route(&self.path, post(transport::post).get(transport::get).delete(transport::delete))
+            .layer(cors)
+            .with_state(self.state.clone())
+    }
+
+    /// Tells every session subscribed to `uri` that the resource changed
+    /// (`notifications/resources/updated` on its GET stream). Returns how many sessions were
+    /// told; sessions without an open GET stream miss the notification.
+    pub fn notify_resource_updated(&self, uri: &str) -> usize {
+        let message = bytes::Bytes::from(encode_notification(
+            methods::NOTIFICATION_RESOURCE_UPDATED,
+            &ResourceUpdatedParams { uri: uri.to_owned() },
+        ));
+        self.state
+            .sessions
+            .all()
+            .iter()
+            .filter(|s| s.is_subscribed(uri))
+            .filter(|s| s.send_standalone(message.clone()))
+            .count()
+    }
+
+    /// The number of live sessions (always 0 in stateless mode).
+    pub fn session_count(&self) -> usize {
+        self.state.sessions.len()
+    }
+}

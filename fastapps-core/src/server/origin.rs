@@ -1,0 +1,247 @@
+//! DNS-rebinding protection: which `Host` and `Origin` headers the MCP endpoint accepts.
+//!
+//! A browser page on `evil.example.com` whose DNS points at 127.0.0.1 can reach a local server;
+//! its requests then carry `Host: evil.example.com` and `Origin: http://evil.example.com`.
+//! Loopback names are allowed by default, as are the host and origin of the public URL and
+//! whatever the builder adds. A request with a `Host` or an `Origin` outside the lists is
+//! refused with 403 before anything else happens.
+
+use std::collections::HashSet;
+
+use http::HeaderMap;
+use http::header::{HOST, ORIGIN};
+
+/// The `Host`/`Origin` allow-lists.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct OriginPolicy {
+    /// `scheme://host[:port]`, lower case, default ports removed.
+    origins: HashSet<String>,
+    /// `host` (any port) or `host:port`, lower case.
+    hosts: HashSet<String>,
+    any_origin: bool,
+    any_host: bool,
+}
+
+/// Why a request was refused.
+#[derive(Debug, PartialEq, Eq)]
+pub(crate) enum Refusal {
+    Host(String),
+    Origin(String),
+}
+
+impl Refusal {
+    pub(crate) fn message(&self) -> String {
+        match self {
+            Self::Host(host) => format!(
+                "Forbidden: Host {host:?} is not allowed; set the server's public URL or allowed hosts to accept it"
+            ),
+            Self::Origin(origin) => format!(
+                "Forbidden: Origin {origin:?} is not allowed; add it to the server's allowed origins to accept it"
+            ),
+        }
+    }
+}
+
+const LOOPBACK_HOSTS: [&str; 3] = ["localhost", "127.0.0.1", "[::1]"];
+
+/// Splits `host[:port]` (IPv6 in brackets) into host and optional port.
+fn split_host_port(authority: &str) -> (&str, Option<&str>) {
+    if authority.starts_with('[') {
+        return match authority.find(']') {
+            Some(end) => (&authority[..=end], authority[end + 1..].strip_prefix(':')),
+            None => (authority, None),
+        };
+    }
+    match authority.rsplit_once(':') {
+        Some((host, port)) if !host.contains(':') => (host, Some(port)),
+        _ => (authority, None),
+    }
+}
+
+/// Normalizes an origin (`scheme://host[:port]`): lower case, no default port, no trailing
+/// slash. `None` for anything that is not such an origin (including `null`).
+pub(crate) fn normalize_origin(origin: &str) -> Option<String> {
+    let origin = origin.trim().trim_end_matches('/').to_ascii_lowercase();
+    let (scheme, authority) = origin.split_once("://")?;
+    if !matches!(scheme, "http" | "https") || authority.is_empty() || authority.contains(['/', '?', '#', '@']) {
+        return None;
+    }
+    let (host, port) = split_host_port(authority);
+    if host.is_empty() {
+        return None;
+    }
+    match (scheme, port) {
+        ("http", Some("80")) | ("https", Some("443")) | (_, None) => Some(format!("{scheme}://{host}")),
+        (_, Some(port)) if !port.is_empty() && port.bytes().all(|b| b.is_ascii_digit()) => {
+            Some(format!("{scheme}://{host}:{port}"))
+        }
+        _ => None,
+    }
+}
+
+impl OriginPolicy {
+    /// Loopback only.
+    pub(crate) fn loopback() -> Self {
+        Self { hosts: LOOPBACK_HOSTS.iter().map(|h| (*h).to_owned()).collect(), ..Self::default() }
+    }
+
+    /// Adds an allowed origin; `*` allows every origin.
+    pub(crate) fn allow_origin(&mut self, origin: &str) -> Result<(), String> {
+        if origin.trim() == "*" {
+            self.any_origin = true;
+            return Ok(());
+        }
+        let normalized = normalize_origin(origin).ok_or_else(|| {
+            format!("{origin:?} is not an origin; write scheme://host[:port], e.g. https://app.example.com")
+        })?;
+        self.origins.insert(normalized);
+        Ok(())
+    }
+
+    /// Adds an allowed host (`host` for any port, or `host:port`); `*` allows every host.
+    pub(crate) fn allow_host(&mut self, host: &str) -> Result<(), String> {
+        let host = host.trim().to_ascii_lowercase();
+        if host == "*" {
+            self.any_host = true;
+            return Ok(());
+        }
+        if host.is_empty() || host.contains(['/', '@', ' ']) {
+            return Err(format!("{host:?} is not a host; write host or host:port, e.g. app.example.com"));
+        }
+        self.hosts.insert(host);
+        Ok(())
+    }
+
+    /// Allows the host and origin of a public URL such as `https://app.example.com/mcp`.
+    pub(crate) fn allow_public_url(&mut self, url: &str) -> Result<(), String> {
+        let (scheme, rest) = url
+            .split_once("://")
+            .ok_or_else(|| format!("{url:?} is not an absolute URL; write e.g. https://app.example.com"))?;
+        let authority = rest.split(['/', '?', '#']).next().unwrap_or_default();
+        let origin = format!("{scheme}://{authority}");
+        self.allow_origin(&origin).map_err(|_| format!("{url:?} is not an http(s) URL"))?;
+        let (host, port) = split_host_port(authority);
+        // The Host header carries the port only when it is not the scheme's default.
+        self.allow_host(host)?;
+        if let Some(port) = port {
+            self.allow_host(&format!("{host}:{port}"))?;
+        }
+        Ok(())
+    }
+
+    pub(crate) fn origin_allowed(&self, origin: &str) -> bool {
+        if self.any_origin {
+            return true;
+        }
+        let Some(normalized) = normalize_origin(origin) else { return false };
+        if self.origins.contains(&normalized) {
+            return true;
+        }
+        let authority = normalized.split_once("://").map_or("", |(_, a)| a);
+        let (host, _) = split_host_port(authority);
+        self.is_loopback_allowed(host)
+    }
+
+    fn host_allowed(&self, authority: &str) -> bool {
+        if self.any_host {
+            return true;
+        }
+        let authority = authority.to_ascii_lowercase();
+        let (host, _) = split_host_port(&authority);
+        self.hosts.contains(&authority) || self.hosts.contains(host)
+    }
+
+    /// Whether any `Host` beyond loopback is accepted.
+    pub(crate) fn has_non_loopback_host(&self) -> bool {
+        self.any_host || self.hosts.iter().any(|h| !LOOPBACK_HOSTS.contains(&split_host_port(h).0))
+    }
+
+    fn is_loopback_allowed(&self, host: &str) -> bool {
+        LOOPBACK_HOSTS.contains(&host) && self.hosts.contains(host)
+    }
+
+    /// Checks a request's `Host` (or URI authority) and `Origin`.
+    pub(crate) fn check(&self, headers: &HeaderMap, uri_authority: Option<&str>) -> Result<(), Refusal> {
+        let host = headers.get(HOST).map(|h| h.to_str().unwrap_or("\u{fffd}")).or(uri_authority);
+        if let Some(host) = host
+            && !self.host_allowed(host)
+        {
+            return Err(Refusal::Host(host.to_owned()));
+        }
+        if let Some(origin) = headers.get(ORIGIN) {
+            let origin = origin.to_str().unwrap_or("\u{fffd}");
+            if !self.origin_allowed(origin) {
+                return Err(Refusal::Origin(origin.to_owned()));
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use http::HeaderValue;
+
+    fn headers(host: Option<&str>, origin: Option<&str>) -> HeaderMap {
+        let mut h = HeaderMap::new();
+        if let Some(host) = host {
+            h.insert(HOST, HeaderValue::from_str(host).unwrap());
+        }
+        if let Some(origin) = origin {
+            h.insert(ORIGIN, HeaderValue::from_str(origin).unwrap());
+        }
+        h
+    }
+
+    #[test]
+    fn loopback_is_allowed_by_default() {
+        let p = OriginPolicy::loopback();
+        assert!(p.check(&headers(Some("127.0.0.1:3000"), Some("http://127.0.0.1:3000")), None).is_ok());
+        assert!(p.check(&headers(Some("localhost:8000"), Some("http://localhost:5173")), None).is_ok());
+        assert!(p.check(&headers(Some("[::1]:8000"), Some("https://[::1]")), None).is_ok());
+        assert!(p.check(&headers(Some("localhost"), None), None).is_ok());
+        assert!(p.check(&headers(None, None), None).is_ok());
+    }
+
+    #[test]
+    fn rebinding_attempts_are_refused() {
+        let p = OriginPolicy::loopback();
+        assert_eq!(
+            p.check(&headers(Some("evil.example.com"), Some("http://evil.example.com")), None),
+            Err(Refusal::Host("evil.example.com".into()))
+        );
+        assert_eq!(
+            p.check(&headers(Some("localhost:3000"), Some("http://evil.example.com")), None),
+            Err(Refusal::Origin("http://evil.example.com".into()))
+        );
+        assert!(p.check(&headers(Some("localhost"), Some("null")), None).is_err());
+        assert!(p.check(&headers(Some("localhost"), Some("http://localhost.evil.com")), None).is_err());
+        assert!(p.check(&headers(None, None), Some("evil.example.com:80")).is_err());
+    }
+
+    #[test]
+    fn public_url_allows_its_host_and_origin() {
+        let mut p = OriginPolicy::loopback();
+        p.allow_public_url("https://App.Example.com/mcp").unwrap();
+        assert!(p.check(&headers(Some("app.example.com"), Some("https://app.example.com")), None).is_ok());
+        assert!(p.check(&headers(Some("app.example.com"), Some("https://app.example.com:443")), None).is_ok());
+        assert!(p.check(&headers(Some("app.example.com"), Some("http://app.example.com")), None).is_err());
+        let mut p = OriginPolicy::loopback();
+        p.allow_public_url("http://10.0.0.5:8080").unwrap();
+        assert!(p.check(&headers(Some("10.0.0.5:8080"), Some("http://10.0.0.5:8080")), None).is_ok());
+        assert!(p.allow_public_url("app.example.com").is_err());
+    }
+
+    #[test]
+    fn explicit_lists_and_wildcards() {
+        let mut p = OriginPolicy::loopback();
+        p.allow_origin("https://chat.example.com/").unwrap();
+        p.allow_host("api.example.com").unwrap();
+        assert!(p.check(&headers(Some("api.example.com:9000"), Some("https://chat.example.com")), None).is_ok());
+        assert!(p.allow_origin("not an origin").is_err());
+        p.allow_origin("*").unwrap();
+        p.allow_host("*").unwrap();
+        assert!(p.check(&headers(Some("anything"), Some("https://anything")), None).is_ok());
+    }
+}
