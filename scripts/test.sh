@@ -1,0 +1,104 @@
+#!/usr/bin/env bash
+# Runs every check of the project, in order, stopping at the first failure:
+#   1. cargo fmt --check
+#   2. cargo clippy (warnings are errors)
+#   3. the test suite (cargo nextest when installed, else cargo test; doctests either way)
+#   4. the official MCP conformance suite (scripts/conformance.sh)
+#
+# Usage: scripts/test.sh
+#
+# Everything runs by default. For local iteration, steps can be skipped:
+#   SKIP_FMT=1          skip cargo fmt --check
+#   SKIP_CLIPPY=1       skip cargo clippy
+#   SKIP_LINT=1         skip both of the above
+#   SKIP_TESTS=1        skip the Rust tests
+#   SKIP_CONFORMANCE=1  skip the conformance suite
+#   NO_NEXTEST=1        use cargo test even if cargo-nextest is installed
+set -euo pipefail
+
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+
+section() {
+    printf '\n==> %s\n' "$*"
+}
+
+# run_step NAME COMMAND...: runs COMMAND; on failure reports NAME and exits with its status.
+run_step() {
+    local name=$1
+    shift
+    printf '+ %s\n' "$*"
+    local status=0
+    "$@" || status=$?
+    if ((status != 0)); then
+        printf '\nFAILED: %s (exit status %d): %s\n' "$name" "$status" "$*" >&2
+        exit "$status"
+    fi
+}
+
+SKIPPED=()
+skipped() {
+    printf '(skipped: %s is set)\n' "$1"
+    SKIPPED+=("$2")
+}
+
+# require_tool SUBCOMMAND COMPONENT: fails clearly when a cargo subcommand is missing.
+require_tool() {
+    if ! cargo "$1" --version >/dev/null 2>&1; then
+        printf '\nFAILED: "cargo %s" is not available; install it with: rustup component add %s\n' \
+            "$1" "$2" >&2
+        exit 1
+    fi
+}
+
+is_set() {
+    [[ -n ${!1:-} && ${!1} != 0 ]]
+}
+
+section "1/4 Formatting (cargo fmt --check)"
+if is_set SKIP_LINT; then
+    skipped SKIP_LINT formatting
+elif is_set SKIP_FMT; then
+    skipped SKIP_FMT formatting
+else
+    require_tool fmt rustfmt
+    run_step "formatting check; run 'cargo fmt --all' to fix" \
+        cargo fmt --all -- --check
+fi
+
+section "2/4 Lints (cargo clippy, warnings are errors)"
+if is_set SKIP_LINT; then
+    skipped SKIP_LINT clippy
+elif is_set SKIP_CLIPPY; then
+    skipped SKIP_CLIPPY clippy
+else
+    require_tool clippy clippy
+    run_step "clippy" \
+        cargo clippy --workspace --all-targets --locked -- -D warnings
+fi
+
+section "3/4 Tests"
+if is_set SKIP_TESTS; then
+    skipped SKIP_TESTS tests
+elif ! is_set NO_NEXTEST && cargo nextest --version >/dev/null 2>&1; then
+    run_step "tests (cargo nextest)" \
+        cargo nextest run --workspace --locked --no-tests=warn
+    # nextest does not run doctests.
+    run_step "doctests" \
+        cargo test --workspace --doc --locked
+else
+    run_step "tests (cargo test)" \
+        cargo test --workspace --locked
+fi
+
+section "4/4 MCP conformance suite"
+if is_set SKIP_CONFORMANCE; then
+    skipped SKIP_CONFORMANCE conformance
+else
+    run_step "conformance suite" scripts/conformance.sh
+fi
+
+if ((${#SKIPPED[@]} == 0)); then
+    printf '\nAll checks passed.\n'
+else
+    printf '\nAll checks that ran passed (skipped: %s).\n' "${SKIPPED[*]}"
+fi
