@@ -29,7 +29,8 @@
 //! }
 //! ```
 //!
-//! Dependencies point one way: `protocol` ← `context` ← `registry` ← `server`.
+//! Dependencies point one way: `protocol` ← `context` ← `registry` ← `tool`, `widget` ←
+//! `server`.
 
 #![deny(missing_docs)]
 #![cfg_attr(not(test), warn(clippy::unwrap_used))]
@@ -39,9 +40,12 @@ mod error;
 pub mod protocol;
 pub mod registry;
 pub mod server;
+pub mod tool;
+pub mod widget;
 
-pub use context::{Context, ContextError};
+pub use context::{AccessToken, Context, ContextError};
 pub use error::{Error, Result};
+pub use fastapps_macros::{auth_required, no_auth, optional_auth, tool, widget};
 pub use registry::{BuildError, PromptDef, Registry, ResourceDef, ResourceTemplateDef, ToolDef};
 pub use server::{ServeError, ServerBuilder, WidgetMcpServer};
 
@@ -49,10 +53,22 @@ pub use server::{ServeError, ServerBuilder, WidgetMcpServer};
 pub use axum;
 pub use serde_json;
 
+#[doc(hidden)]
+/// What the macros' generated code names; not a public API.
+pub mod __private {
+    pub use inventory;
+    pub use schemars;
+    pub use serde;
+}
+
 /// The names an application needs: `use fastapps_core::prelude::*;`.
 pub mod prelude {
     pub use crate::protocol::{CallToolResult, Content, LoggingLevel, ToolAnnotations};
+    pub use crate::registry::Security;
+    pub use crate::tool::{Tool, ToolOutput, WidgetOutput};
+    pub use crate::widget::Widget;
     pub use crate::{
-        Context, Error, PromptDef, ResourceDef, ResourceTemplateDef, Result, ServerBuilder, ToolDef, WidgetMcpServer,
+        AccessToken, Context, Error, PromptDef, ResourceDef, ResourceTemplateDef, Result, ServerBuilder, ToolDef,
+        WidgetMcpServer, auth_required, no_auth, optional_auth, tool, widget,
     };
 }

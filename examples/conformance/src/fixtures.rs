@@ -1,4 +1,6 @@
 //! The fixtures, by kind. Names, texts and shapes are the ones the conformance scenarios check.
+//! Plain tools are declared with `#[tool]`; the one fixture about preserving a hand-written
+//! JSON Schema is registered with the builder.
 
 use std::time::Duration;
 
@@ -6,19 +8,18 @@ use fastapps_core::prelude::*;
 use fastapps_core::protocol::{
     CreateMessageParams, ElicitParams, GetPromptResult, PromptMessage, ReadResourceResult, ResourceContents,
 };
-use fastapps_core::serde_json::{Map, Value, json};
+use fastapps_core::serde_json::{Value, json};
 
 /// A 1×1 PNG.
 const PNG: &str = "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAIAAACQd1PeAAAADElEQVR4nGP4z8AAAAMBAQDJ/pLvAAAAAElFTkSuQmCC";
 /// Eight samples of 8 kHz silence as WAV.
 const WAV: &str = "UklGRiwAAABXQVZFZm10IBAAAAABAAEAQB8AAEAfAAABAAgAZGF0YQgAAACAgICAgICAgA==";
 
-/// Adds every fixture to the builder.
+/// Adds the fixtures the builder registers (the `#[tool]`s register themselves).
 pub(crate) fn register(builder: ServerBuilder) -> ServerBuilder {
-    let builder = tools().into_iter().fold(builder, ServerBuilder::tool);
     let builder = resources().into_iter().fold(builder, ServerBuilder::resource);
     let builder = prompts().into_iter().fold(builder, ServerBuilder::prompt);
-    builder.resource_template(
+    builder.tool(json_schema_2020_12_tool()).resource_template(
         ResourceTemplateDef::new("test://template/{id}/data", "template-data", |req, _| async move {
             let id = req.variables.get("id").cloned().unwrap_or_default();
             let body = json!({ "id": id, "templateTest": true, "data": format!("Data for ID: {id}") });
@@ -32,194 +33,248 @@ pub(crate) fn register(builder: ServerBuilder) -> ServerBuilder {
     )
 }
 
-fn string_arg(args: &Map<String, Value>, name: &str) -> Result<String> {
-    args.get(name)
-        .and_then(Value::as_str)
-        .map(str::to_owned)
-        .ok_or_else(|| Error::msg(format!("missing string argument `{name}`")))
+/// Tests simple text content response
+#[tool(read_only)]
+struct TestSimpleText {}
+
+impl Tool for TestSimpleText {
+    async fn execute(self, _ctx: &Context) -> Result<ToolOutput> {
+        Ok(ToolOutput::text("This is a simple text response for testing."))
+    }
 }
 
-fn schema_with_string(name: &str, description: &str) -> Value {
-    json!({
-        "type": "object",
-        "properties": { name: { "type": "string", "description": description } },
-        "required": [name]
-    })
+/// Tests image content response
+#[tool(read_only)]
+struct TestImageContent {}
+
+impl Tool for TestImageContent {
+    async fn execute(self, _ctx: &Context) -> Result<ToolOutput> {
+        Ok(ToolOutput::content(vec![Content::image(PNG, "image/png")]))
+    }
 }
 
-fn tools() -> Vec<ToolDef> {
-    vec![
-        ToolDef::new("test_simple_text", |_, _| async {
-            Ok(CallToolResult::text("This is a simple text response for testing."))
-        })
-        .description("Tests simple text content response"),
-        ToolDef::new("test_image_content", |_, _| async {
-            Ok(CallToolResult::new(vec![Content::image(PNG, "image/png")]))
-        })
-        .description("Tests image content response"),
-        ToolDef::new("test_audio_content", |_, _| async {
-            Ok(CallToolResult::new(vec![Content::audio(WAV, "audio/wav")]))
-        })
-        .description("Tests audio content response"),
-        ToolDef::new("test_embedded_resource", |_, _| async {
-            Ok(CallToolResult::new(vec![Content::resource(ResourceContents::text(
-                "test://embedded-resource",
-                "text/plain",
-                "This is an embedded resource content.",
-            ))]))
-        })
-        .description("Tests embedded resource content response"),
-        ToolDef::new("test_multiple_content_types", |_, _| async {
-            Ok(CallToolResult::new(vec![
-                Content::text("Multiple content types test:"),
-                Content::image(PNG, "image/png"),
-                Content::resource(ResourceContents::text(
-                    "test://mixed-content-resource",
-                    "application/json",
-                    json!({ "test": "data", "value": 123 }).to_string(),
-                )),
-            ]))
-        })
-        .description("Tests response with multiple content types (text, image, resource)"),
-        ToolDef::new("test_tool_with_logging", |_, ctx| async move {
-            for (i, message) in
-                ["Tool execution started", "Tool processing data", "Tool execution completed"].into_iter().enumerate()
-            {
-                if i > 0 {
-                    tokio::time::sleep(Duration::from_millis(50)).await;
-                }
-                ctx.log(LoggingLevel::Info, message).await?;
+/// Tests audio content response
+#[tool(read_only)]
+struct TestAudioContent {}
+
+impl Tool for TestAudioContent {
+    async fn execute(self, _ctx: &Context) -> Result<ToolOutput> {
+        Ok(ToolOutput::content(vec![Content::audio(WAV, "audio/wav")]))
+    }
+}
+
+/// Tests embedded resource content response
+#[tool(read_only)]
+struct TestEmbeddedResource {}
+
+impl Tool for TestEmbeddedResource {
+    async fn execute(self, _ctx: &Context) -> Result<ToolOutput> {
+        Ok(ToolOutput::content(vec![Content::resource(ResourceContents::text(
+            "test://embedded-resource",
+            "text/plain",
+            "This is an embedded resource content.",
+        ))]))
+    }
+}
+
+/// Tests response with multiple content types (text, image, resource)
+#[tool(read_only)]
+struct TestMultipleContentTypes {}
+
+impl Tool for TestMultipleContentTypes {
+    async fn execute(self, _ctx: &Context) -> Result<ToolOutput> {
+        Ok(ToolOutput::content(vec![
+            Content::text("Multiple content types test:"),
+            Content::image(PNG, "image/png"),
+            Content::resource(ResourceContents::text(
+                "test://mixed-content-resource",
+                "application/json",
+                json!({ "test": "data", "value": 123 }).to_string(),
+            )),
+        ]))
+    }
+}
+
+/// Tests tool that emits log messages during execution
+#[tool(read_only)]
+struct TestToolWithLogging {}
+
+impl Tool for TestToolWithLogging {
+    async fn execute(self, ctx: &Context) -> Result<ToolOutput> {
+        for (i, message) in
+            ["Tool execution started", "Tool processing data", "Tool execution completed"].into_iter().enumerate()
+        {
+            if i > 0 {
+                tokio::time::sleep(Duration::from_millis(50)).await;
             }
-            Ok(CallToolResult::text("Tool with logging executed successfully"))
-        })
-        .description("Tests tool that emits log messages during execution"),
-        ToolDef::new("test_error_handling", |_, _| async {
-            Err(Error::msg("This tool intentionally returns an error for testing"))
-        })
-        .description("Tests error response handling"),
-        ToolDef::new("test_tool_with_progress", |_, ctx| async move {
-            for (i, progress) in [0.0, 50.0, 100.0].into_iter().enumerate() {
-                if i > 0 {
-                    tokio::time::sleep(Duration::from_millis(50)).await;
-                }
-                ctx.progress(progress, Some(100.0), Some(&format!("Completed step {i} of 2"))).await?;
+            ctx.log(LoggingLevel::Info, message).await?;
+        }
+        Ok(ToolOutput::text("Tool with logging executed successfully"))
+    }
+}
+
+/// Tests error response handling
+#[tool(read_only)]
+struct TestErrorHandling {}
+
+impl Tool for TestErrorHandling {
+    async fn execute(self, _ctx: &Context) -> Result<ToolOutput> {
+        Err(Error::msg("This tool intentionally returns an error for testing"))
+    }
+}
+
+/// Tests tool that reports progress notifications
+#[tool(read_only)]
+struct TestToolWithProgress {}
+
+impl Tool for TestToolWithProgress {
+    async fn execute(self, ctx: &Context) -> Result<ToolOutput> {
+        for (i, progress) in [0.0, 50.0, 100.0].into_iter().enumerate() {
+            if i > 0 {
+                tokio::time::sleep(Duration::from_millis(50)).await;
             }
-            Ok(CallToolResult::text(format!("Progress tool completed (token: {:?})", ctx.progress_token())))
-        })
-        .description("Tests tool that reports progress notifications"),
-        ToolDef::new("test_sampling", |args, ctx| async move {
-            let prompt = string_arg(&args, "prompt")?;
-            let answer = ctx.create_message(CreateMessageParams::user_text(prompt, 100)).await?;
-            Ok(CallToolResult::text(format!("LLM response: {}", answer.text().unwrap_or("<no text>"))))
-        })
-        .description("Tests server-initiated sampling (LLM completion request)")
-        .input_schema(schema_with_string("prompt", "The prompt to send to the LLM")),
-        ToolDef::new("test_elicitation", |args, ctx| async move {
-            let message = string_arg(&args, "message")?;
-            let schema = json!({
-                "type": "object",
-                "properties": {
-                    "username": { "type": "string", "description": "User's response" },
-                    "email": { "type": "string", "description": "User's email address" }
-                },
-                "required": ["username", "email"]
-            });
-            let answer = ctx.elicit(ElicitParams::form(message, schema)).await?;
-            Ok(CallToolResult::text(format!("User response: {}", json!(answer))))
-        })
-        .description("Tests server-initiated elicitation (user input request)")
-        .input_schema(schema_with_string("message", "The message to show the user")),
-        ToolDef::new("test_elicitation_sep1034_defaults", |_, ctx| async move {
-            let schema = json!({
-                "type": "object",
-                "properties": {
-                    "name": { "type": "string", "description": "User name", "default": "John Doe" },
-                    "age": { "type": "integer", "description": "User age", "default": 30 },
-                    "score": { "type": "number", "description": "User score", "default": 95.5 },
-                    "status": {
-                        "type": "string",
-                        "description": "User status",
-                        "enum": ["active", "inactive", "pending"],
-                        "default": "active"
-                    },
-                    "verified": { "type": "boolean", "description": "Verification status", "default": true }
-                },
-                "required": []
-            });
-            let answer = ctx
-                .elicit(ElicitParams::form("Please review and update the form fields with defaults", schema))
-                .await?;
-            Ok(CallToolResult::text(format!("Elicitation completed: {}", json!(answer))))
-        })
-        .description("Tests elicitation with default values per SEP-1034"),
-        ToolDef::new("test_elicitation_sep1330_enums", |_, ctx| async move {
-            let schema = json!({
-                "type": "object",
-                "properties": {
-                    "untitledSingle": {
-                        "type": "string",
-                        "description": "Select one option",
-                        "enum": ["option1", "option2", "option3"]
-                    },
-                    "titledSingle": {
-                        "type": "string",
-                        "description": "Select one option with titles",
-                        "oneOf": [
-                            { "const": "value1", "title": "First Option" },
-                            { "const": "value2", "title": "Second Option" },
-                            { "const": "value3", "title": "Third Option" }
-                        ]
-                    },
-                    "legacyEnum": {
-                        "type": "string",
-                        "description": "Select one option (legacy)",
-                        "enum": ["opt1", "opt2", "opt3"],
-                        "enumNames": ["Option One", "Option Two", "Option Three"]
-                    },
-                    "untitledMulti": {
-                        "type": "array",
-                        "description": "Select multiple options",
-                        "minItems": 1,
-                        "maxItems": 3,
-                        "items": { "type": "string", "enum": ["option1", "option2", "option3"] }
-                    },
-                    "titledMulti": {
-                        "type": "array",
-                        "description": "Select multiple options with titles",
-                        "minItems": 1,
-                        "maxItems": 3,
-                        "items": {
-                            "anyOf": [
-                                { "const": "value1", "title": "First Choice" },
-                                { "const": "value2", "title": "Second Choice" },
-                                { "const": "value3", "title": "Third Choice" }
-                            ]
-                        }
-                    }
-                },
-                "required": []
-            });
-            let answer = ctx.elicit(ElicitParams::form("Please select options from the enum fields", schema)).await?;
-            Ok(CallToolResult::text(format!("Elicitation completed: {}", json!(answer))))
-        })
-        .description("Tests elicitation with enum schema improvements per SEP-1330"),
-        ToolDef::new("json_schema_2020_12_tool", |args, _| async move {
-            Ok(CallToolResult::text(format!("JSON Schema 2020-12 tool called with: {}", Value::Object(args))))
-        })
-        .description("Tool with JSON Schema 2020-12 features")
-        .input_schema(json!({
-            "$schema": "https://json-schema.org/draft/2020-12/schema",
+            ctx.progress(progress, Some(100.0), Some(&format!("Completed step {i} of 2"))).await?;
+        }
+        Ok(ToolOutput::text(format!("Progress tool completed (token: {:?})", ctx.progress_token())))
+    }
+}
+
+/// Tests server-initiated sampling (LLM completion request)
+#[tool(read_only)]
+struct TestSampling {
+    /// The prompt to send to the LLM
+    prompt: String,
+}
+
+impl Tool for TestSampling {
+    async fn execute(self, ctx: &Context) -> Result<ToolOutput> {
+        let answer = ctx.create_message(CreateMessageParams::user_text(self.prompt, 100)).await?;
+        Ok(ToolOutput::text(format!("LLM response: {}", answer.text().unwrap_or("<no text>"))))
+    }
+}
+
+/// Tests server-initiated elicitation (user input request)
+#[tool(read_only)]
+struct TestElicitation {
+    /// The message to show the user
+    message: String,
+}
+
+impl Tool for TestElicitation {
+    async fn execute(self, ctx: &Context) -> Result<ToolOutput> {
+        let schema = json!({
             "type": "object",
-            "$defs": {
-                "address": {
-                    "type": "object",
-                    "properties": { "street": { "type": "string" }, "city": { "type": "string" } }
+            "properties": {
+                "username": { "type": "string", "description": "User's response" },
+                "email": { "type": "string", "description": "User's email address" }
+            },
+            "required": ["username", "email"]
+        });
+        let answer = ctx.elicit(ElicitParams::form(self.message, schema)).await?;
+        Ok(ToolOutput::text(format!("User response: {}", json!(answer))))
+    }
+}
+
+/// Tests elicitation with default values per SEP-1034
+#[tool(id = "test_elicitation_sep1034_defaults", read_only)]
+struct TestElicitationDefaults {}
+
+impl Tool for TestElicitationDefaults {
+    async fn execute(self, ctx: &Context) -> Result<ToolOutput> {
+        let schema = json!({
+            "type": "object",
+            "properties": {
+                "name": { "type": "string", "description": "User name", "default": "John Doe" },
+                "age": { "type": "integer", "description": "User age", "default": 30 },
+                "score": { "type": "number", "description": "User score", "default": 95.5 },
+                "status": {
+                    "type": "string",
+                    "description": "User status",
+                    "enum": ["active", "inactive", "pending"],
+                    "default": "active"
+                },
+                "verified": { "type": "boolean", "description": "Verification status", "default": true }
+            },
+            "required": []
+        });
+        let answer =
+            ctx.elicit(ElicitParams::form("Please review and update the form fields with defaults", schema)).await?;
+        Ok(ToolOutput::text(format!("Elicitation completed: {}", json!(answer))))
+    }
+}
+
+/// Tests elicitation with enum schema improvements per SEP-1330
+#[tool(id = "test_elicitation_sep1330_enums", read_only)]
+struct TestElicitationEnums {}
+
+impl Tool for TestElicitationEnums {
+    async fn execute(self, ctx: &Context) -> Result<ToolOutput> {
+        let titled = |prefix: &str, names: [&str; 3]| {
+            names
+                .iter()
+                .enumerate()
+                .map(|(i, title)| json!({ "const": format!("{prefix}{}", i + 1), "title": title }))
+                .collect::<Vec<_>>()
+        };
+        let schema = json!({
+            "type": "object",
+            "properties": {
+                "untitledSingle": {
+                    "type": "string",
+                    "description": "Select one option",
+                    "enum": ["option1", "option2", "option3"]
+                },
+                "titledSingle": {
+                    "type": "string",
+                    "description": "Select one option with titles",
+                    "oneOf": titled("value", ["First Option", "Second Option", "Third Option"])
+                },
+                "legacyEnum": {
+                    "type": "string",
+                    "description": "Select one option (legacy)",
+                    "enum": ["opt1", "opt2", "opt3"],
+                    "enumNames": ["Option One", "Option Two", "Option Three"]
+                },
+                "untitledMulti": {
+                    "type": "array",
+                    "description": "Select multiple options",
+                    "minItems": 1,
+                    "maxItems": 3,
+                    "items": { "type": "string", "enum": ["option1", "option2", "option3"] }
+                },
+                "titledMulti": {
+                    "type": "array",
+                    "description": "Select multiple options with titles",
+                    "minItems": 1,
+                    "maxItems": 3,
+                    "items": { "anyOf": titled("value", ["First Choice", "Second Choice", "Third Choice"]) }
                 }
             },
-            "properties": { "name": { "type": "string" }, "address": { "$ref": "#/$defs/address" } },
-            "additionalProperties": false
-        })),
-    ]
+            "required": []
+        });
+        let answer = ctx.elicit(ElicitParams::form("Please select options from the enum fields", schema)).await?;
+        Ok(ToolOutput::text(format!("Elicitation completed: {}", json!(answer))))
+    }
+}
+
+/// A tool whose input schema is written by hand, to show it reaches clients unchanged.
+fn json_schema_2020_12_tool() -> ToolDef {
+    ToolDef::new("json_schema_2020_12_tool", |args, _| async move {
+        Ok(CallToolResult::text(format!("JSON Schema 2020-12 tool called with: {}", Value::Object(args))))
+    })
+    .description("Tool with JSON Schema 2020-12 features")
+    .input_schema(json!({
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "type": "object",
+        "$defs": {
+            "address": {
+                "type": "object",
+                "properties": { "street": { "type": "string" }, "city": { "type": "string" } }
+            }
+        },
+        "properties": { "name": { "type": "string" }, "address": { "$ref": "#/$defs/address" } },
+        "additionalProperties": false
+    }))
 }
 
 fn resources() -> Vec<ResourceDef> {

@@ -1,7 +1,9 @@
 //! [`Context`]: what a handler knows about the request it serves, and how it talks back to the
 //! client while it runs (progress, logging, sampling, elicitation) or learns it was cancelled.
 
+mod client_meta;
 mod peer;
+mod principal;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -19,7 +21,9 @@ use crate::protocol::{
     RequestId, methods,
 };
 
+pub use client_meta::{MCP_APPS_EXTENSION, UserLocation};
 pub(crate) use peer::{ClientReply, ClientState, Peer, PendingRequests};
+pub use principal::AccessToken;
 
 /// Why talking back to the client failed.
 #[derive(Debug, thiserror::Error)]
@@ -52,6 +56,9 @@ pub enum ContextError {
     /// The client's answer did not have the expected shape.
     #[error("the client's answer is malformed: {0}")]
     MalformedReply(String),
+    /// The request carries no authenticated user.
+    #[error("the request is not authenticated")]
+    Unauthenticated,
 }
 
 /// The context of one request: its id and `_meta`, the client, and the channel back to it.
@@ -69,11 +76,24 @@ struct Inner {
     meta: Option<Meta>,
     peer: Peer,
     cancellation: CancellationToken,
+    user: Option<Arc<AccessToken>>,
 }
 
 impl Context {
-    pub(crate) fn new(request_id: RequestId, meta: Option<Meta>, peer: Peer, cancellation: CancellationToken) -> Self {
-        Self { inner: Arc::new(Inner { request_id, meta, peer, cancellation }) }
+    pub(crate) fn new(
+        request_id: RequestId,
+        meta: Option<Meta>,
+        peer: Peer,
+        cancellation: CancellationToken,
+        user: Option<Arc<AccessToken>>,
+    ) -> Self {
+        Self { inner: Arc::new(Inner { request_id, meta, peer, cancellation, user }) }
+    }
+
+    /// The authenticated caller. Tools marked `#[auth_required]` are only ever called with
+    /// one; elsewhere it is `Err(Unauthenticated)` for anonymous calls.
+    pub fn user(&self) -> Result<&AccessToken, ContextError> {
+        self.inner.user.as_deref().ok_or(ContextError::Unauthenticated)
     }
 
     /// The id of the request being served.

@@ -9,7 +9,9 @@ use bytes::Bytes;
 use serde_json::value::RawValue;
 use tokio::sync::{mpsc, oneshot};
 
-use crate::protocol::{ClientCapabilities, ErrorObject, Implementation, LoggingLevel, ProtocolVersion, RequestId};
+use crate::protocol::{
+    ClientCapabilities, ErrorObject, Implementation, LoggingLevel, Meta, ProtocolVersion, RequestId,
+};
 
 /// What the server knows about a client: from `initialize` for a session, or from the request
 /// alone in stateless mode. Shared by every request of a session.
@@ -20,6 +22,8 @@ pub(crate) struct ClientState {
     pub(crate) info: Option<Implementation>,
     /// `None` when unknown (stateless mode): server-to-client requests are then attempted.
     pub(crate) capabilities: Option<ClientCapabilities>,
+    /// The `_meta` of the client's `initialize` (ChatGPT sends its locale there).
+    pub(crate) meta: Option<Meta>,
     /// Minimum level of `notifications/message`; [`LOG_LEVEL_UNSET`] sends every level.
     log_level: AtomicU8,
 }
@@ -32,8 +36,9 @@ impl ClientState {
         protocol_version: ProtocolVersion,
         info: Option<Implementation>,
         capabilities: Option<ClientCapabilities>,
+        meta: Option<Meta>,
     ) -> Self {
-        Self { session_id, protocol_version, info, capabilities, log_level: AtomicU8::new(LOG_LEVEL_UNSET) }
+        Self { session_id, protocol_version, info, capabilities, meta, log_level: AtomicU8::new(LOG_LEVEL_UNSET) }
     }
 
     pub(crate) fn set_log_level(&self, level: LoggingLevel) {

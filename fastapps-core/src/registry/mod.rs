@@ -7,9 +7,12 @@
 //! too, so `tools/list` and friends cost a copy, not a serialization.
 
 mod prompt;
+mod registration;
 mod resource;
+mod security;
 mod tool;
 mod uri_template;
+mod widget_template;
 
 use std::collections::HashMap;
 use std::future::Future;
@@ -21,8 +24,12 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde_json::value::RawValue;
 
 pub use prompt::PromptDef;
+pub use registration::{Registration, registered_tools};
 pub use resource::{ResourceDef, ResourceRequest, ResourceTemplateDef};
+pub(crate) use security::Refusal;
+pub use security::Security;
 pub use tool::ToolDef;
+pub use widget_template::{Csp, WidgetTemplate};
 
 pub(crate) use uri_template::UriTemplate;
 
@@ -200,11 +207,31 @@ fn index<T>(
 }
 
 impl Registry {
-    pub(crate) fn build(entries: Entries, page_size: usize) -> Result<Self, BuildError> {
+    /// Validates and indexes `entries`. `default_scopes` is the server's default requirement
+    /// for tools that declare none: `Some(scopes)` when the server has auth, `None` without.
+    pub(crate) fn build(
+        entries: Entries,
+        page_size: usize,
+        default_scopes: Option<&[String]>,
+    ) -> Result<Self, BuildError> {
         if page_size == 0 {
             return Err(BuildError::InvalidSetting { setting: "page_size", reason: "must be at least 1".into() });
         }
-        let Entries { tools, resources, templates, prompts } = entries;
+        let Entries { mut tools, resources, templates, prompts } = entries;
+        for def in &mut tools {
+            def.security = def.security.resolve(default_scopes);
+            if let Some(schemes) = def.security.schemes() {
+                // Top level for the Apps SDK, mirrored in `_meta` for clients that read only it.
+                def.tool.extra.insert("securitySchemes".into(), schemes.clone());
+                def.tool.meta.get_or_insert_with(Default::default).insert("securitySchemes".into(), schemes);
+            }
+            if def.security.requires_user() && default_scopes.is_none() {
+                tracing::warn!(
+                    tool = %def.tool.name,
+                    "the tool requires a signed-in user but the server has no auth configured: every call is refused"
+                );
+            }
+        }
         for def in &tools {
             tool::check_tool_name(&def.tool.name)
                 .map_err(|reason| BuildError::InvalidToolName { name: def.tool.name.clone(), reason })?;
@@ -306,6 +333,12 @@ impl Registry {
     /// The prompt named `name`.
     pub fn prompt(&self, name: &str) -> Option<&PromptDef> {
         self.prompt_index.get(name).map(|&i| &self.prompts[i])
+    }
+
+    /// The widget templates render tools point at, once each, in tool order.
+    pub fn widget_templates(&self) -> Vec<&WidgetTemplate> {
+        let mut seen = std::collections::HashSet::new();
+        self.tools.iter().filter_map(|t| t.widget.as_ref()).filter(|w| seen.insert(w.uri.as_str())).collect()
     }
 
     /// Whether any tool is registered.

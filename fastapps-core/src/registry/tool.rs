@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use serde_json::{Map, Value};
 
-use super::BoxFuture;
+use super::{BoxFuture, Security, WidgetTemplate};
 use crate::context::Context;
 use crate::protocol::{CallToolResult, Tool, ToolAnnotations};
 
@@ -39,13 +39,15 @@ pub(crate) type ToolHandler =
 pub struct ToolDef {
     pub(crate) tool: Tool,
     pub(crate) handler: ToolHandler,
+    pub(crate) security: Security,
+    pub(crate) widget: Option<WidgetTemplate>,
     /// A schema that was not a JSON object, reported by the registry at build time.
     pub(crate) bad_schema: Option<&'static str>,
 }
 
 impl std::fmt::Debug for ToolDef {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("ToolDef").field("tool", &self.tool).finish_non_exhaustive()
+        f.debug_struct("ToolDef").field("tool", &self.tool).field("security", &self.security).finish_non_exhaustive()
     }
 }
 
@@ -60,6 +62,8 @@ impl ToolDef {
         Self {
             tool: Tool::new(name),
             handler: Arc::new(move |args, ctx| Box::pin(handler(args, ctx))),
+            security: Security::Inherit,
+            widget: None,
             bad_schema: None,
         }
     }
@@ -123,9 +127,35 @@ impl ToolDef {
         self
     }
 
+    /// What the tool requires of its caller (default: the server's default).
+    #[must_use]
+    pub fn security(mut self, security: Security) -> Self {
+        self.security = security;
+        self
+    }
+
+    /// Marks the tool as a render tool for `template` (set by `#[widget]`). The descriptor's
+    /// widget `_meta` keys are the caller's to write.
+    #[must_use]
+    pub fn widget_template(mut self, template: WidgetTemplate) -> Self {
+        self.widget = Some(template);
+        self
+    }
+
+    /// The widget template, for a render tool.
+    pub fn widget(&self) -> Option<&WidgetTemplate> {
+        self.widget.as_ref()
+    }
+
     /// The descriptor as `tools/list` shows it.
     pub fn descriptor(&self) -> &Tool {
         &self.tool
+    }
+
+    /// The tool's security requirement (resolved against the server's default once the
+    /// server is built).
+    pub fn security_requirement(&self) -> &Security {
+        &self.security
     }
 }
 

@@ -9,7 +9,9 @@ use super::origin::OriginPolicy;
 use super::session::SessionStore;
 use super::{ServerState, TransportConfig, WidgetMcpServer};
 use crate::protocol::{Enabled, Implementation, ListChanged, ResourcesCapability, ServerCapabilities};
-use crate::registry::{BuildError, Entries, PromptDef, Registry, ResourceDef, ResourceTemplateDef, ToolDef};
+use crate::registry::{
+    BuildError, Entries, PromptDef, Registry, ResourceDef, ResourceTemplateDef, ToolDef, registered_tools,
+};
 
 /// Builds a [`WidgetMcpServer`]. Start with [`WidgetMcpServer::builder`].
 ///
@@ -31,6 +33,7 @@ pub struct ServerBuilder {
     max_sessions: usize,
     page_size: usize,
     request_timeout: Duration,
+    macro_tools: bool,
 }
 
 impl ServerBuilder {
@@ -49,6 +52,7 @@ impl ServerBuilder {
             max_sessions: 10_000,
             page_size: 100,
             request_timeout: Duration::from_secs(60),
+            macro_tools: true,
         }
     }
 
@@ -73,6 +77,13 @@ impl ServerBuilder {
     /// Adds a tool.
     pub fn tool(mut self, tool: ToolDef) -> Self {
         self.entries.tools.push(tool);
+        self
+    }
+
+    /// Whether the tools declared with `#[tool]` and `#[widget]` anywhere in the program are
+    /// served (default `true`); they come first in `tools/list`, sorted by name.
+    pub fn macro_tools(mut self, include: bool) -> Self {
+        self.macro_tools = include;
         self
     }
 
@@ -198,7 +209,13 @@ impl ServerBuilder {
             return Err(BuildError::InvalidSetting { setting: "max_sessions", reason: "must be at least 1".into() });
         }
         let origins = self.origin_policy()?;
-        let registry = Registry::build(self.entries, self.page_size)?;
+        let mut entries = self.entries;
+        if self.macro_tools {
+            let mut tools = registered_tools();
+            tools.append(&mut entries.tools);
+            entries.tools = tools;
+        }
+        let registry = Registry::build(entries, self.page_size, None)?;
         let capabilities = ServerCapabilities {
             tools: registry.has_tools().then_some(ListChanged { list_changed: false }),
             resources: registry.has_resources().then_some(ResourcesCapability { subscribe: true, list_changed: false }),

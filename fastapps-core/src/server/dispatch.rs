@@ -17,7 +17,7 @@ use crate::protocol::{
     GetPromptParams, InitializeParams, InitializeResult, LoggingLevel, Meta, PaginatedParams, ProtocolVersion,
     RequestId, ResourceUriParams, SetLevelParams, methods,
 };
-use crate::registry::ResourceRequest;
+use crate::registry::{Refusal, ResourceRequest};
 
 pub(crate) type RpcResult = Result<Box<RawValue>, ErrorObject>;
 
@@ -30,7 +30,7 @@ pub(crate) struct Scope {
 
 impl Scope {
     fn context(self, meta: Option<Meta>) -> Context {
-        Context::new(self.id, meta, self.peer, self.cancellation)
+        Context::new(self.id, meta, self.peer, self.cancellation, None)
     }
 }
 
@@ -134,6 +134,9 @@ async fn call_tool(state: &ServerState, params: CallToolParams, scope: Scope) ->
         .tool(&params.name)
         .ok_or_else(|| ErrorObject::invalid_params(format!("Unknown tool: {}", params.name)))?;
     let ctx = scope.context(params.meta);
+    if let Err(refusal) = tool.security.authorize(ctx.user().ok()) {
+        return to_raw(&refused(&params.name, &refusal));
+    }
     let args = params.arguments.unwrap_or_default();
     let result = match guarded(&params.name, (tool.handler)(args, ctx)).await {
         Ok(result) => result,
@@ -146,6 +149,17 @@ async fn call_tool(state: &ServerState, params: CallToolParams, scope: Scope) ->
         },
     };
     to_raw(&result)
+}
+
+/// The result for a call the tool's security requirement refuses.
+fn refused(tool: &str, refusal: &Refusal) -> CallToolResult {
+    let message = match refusal {
+        Refusal::Unauthenticated { .. } => format!("Authentication required: sign in to use {tool}."),
+        Refusal::InsufficientScope { missing, .. } => {
+            format!("Permission required: {tool} needs the scopes {}.", missing.join(", "))
+        }
+    };
+    CallToolResult::error(message)
 }
 
 async fn read_resource(state: &ServerState, params: ResourceUriParams, scope: Scope) -> RpcResult {

@@ -232,7 +232,7 @@ mod tests {
     use crate::protocol::ProtocolVersion;
 
     fn client(id: Arc<str>) -> ClientState {
-        ClientState::new(Some(id), ProtocolVersion::LATEST, None, None)
+        ClientState::new(Some(id), ProtocolVersion::LATEST, None, None, None)
     }
 
     #[test]

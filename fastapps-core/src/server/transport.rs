@@ -135,7 +135,7 @@ async fn handle_post(state: Arc<ServerState>, request: Request) -> Result<Respon
                 Some(session) => session.client.clone(),
                 None => {
                     let version = header_version.unwrap_or(ProtocolVersion::DEFAULT_NEGOTIATED);
-                    Arc::new(ClientState::new(None, version, None, None))
+                    Arc::new(ClientState::new(None, version, None, None, None))
                 }
             };
             serve_request(state, client, session, req, accepts).await
@@ -153,7 +153,13 @@ fn initialize(state: &Arc<ServerState>, req: RpcRequest) -> Result<Response, Htt
         None
     } else {
         let created = state.sessions.create(|id| {
-            ClientState::new(Some(id), version, Some(params.client_info.clone()), Some(params.capabilities.clone()))
+            ClientState::new(
+                Some(id),
+                version,
+                Some(params.client_info.clone()),
+                Some(params.capabilities.clone()),
+                params.meta.clone(),
+            )
         });
         Some(created.map_err(|_| {
             HttpError::new(

@@ -1,0 +1,104 @@
+//! Widgets: tools whose result a host renders with an HTML template beside the conversation.
+//! Declared with `#[widget]` on a struct whose fields are the arguments, run through the
+//! [`Widget`] trait, described in both dialects: the MCP Apps standard (`_meta.ui.*`) and the
+//! OpenAI Apps SDK (`openai/*`).
+//!
+//! ```
+//! use fastapps_core::prelude::*;
+//!
+//! /// Show a carousel of pizza places.
+//! #[widget(
+//!     id = "pizza-carousel",
+//!     title = "Show pizza carousel",
+//!     invoking = "Hand-tossing a carousel",
+//!     invoked = "Served a fresh carousel",
+//!     read_only,
+//! )]
+//! struct PizzaCarousel {
+//!     /// Topping to highlight
+//!     topping: Option<String>,
+//! }
+//!
+//! impl Widget for PizzaCarousel {
+//!     async fn execute(self, _ctx: &Context) -> Result<WidgetOutput> {
+//!         Ok(WidgetOutput::new(serde_json::json!({ "topping": self.topping })))
+//!     }
+//! }
+//! # fn main() {}
+//! ```
+
+use std::future::Future;
+
+use schemars::JsonSchema;
+use serde::de::DeserializeOwned;
+
+use crate::context::Context;
+use crate::registry::{Csp, ToolDef, WidgetTemplate};
+use crate::tool::{ToolSpec, WidgetOutput, input_schema, parse_arguments};
+
+/// A widget whose arguments are `Self`. Implement it for a struct marked `#[widget(...)]`.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is declared with #[widget] but does not implement `Widget`",
+    label = "add `impl Widget for {Self} {{ async fn execute(self, ctx: &Context) -> Result<WidgetOutput> {{ … }} }}`"
+)]
+pub trait Widget: DeserializeOwned + JsonSchema + Send + 'static {
+    /// Renders the widget's data for its parsed arguments: the structured output is the
+    /// widget's `toolOutput`. An `Err` becomes an `isError: true` result carrying the message.
+    fn execute(self, ctx: &Context) -> impl Future<Output = crate::Result<WidgetOutput>> + Send;
+}
+
+#[doc(hidden)]
+/// Everything `#[widget]` declares beyond a tool's keys.
+#[derive(Clone, Debug)]
+pub struct WidgetSpec {
+    /// The tool part.
+    pub tool: ToolSpec,
+    /// Asset name of the HTML template (default: the id).
+    pub template: &'static str,
+    /// `csp(connect = [...])`
+    pub connect_domains: &'static [&'static str],
+    /// `csp(resource = [...])`
+    pub resource_domains: &'static [&'static str],
+    /// `csp(frame = [...])`
+    pub frame_domains: &'static [&'static str],
+    /// `domain`
+    pub domain: Option<&'static str>,
+    /// `prefers_border`
+    pub prefers_border: Option<bool>,
+    /// `widget_description`
+    pub widget_description: Option<&'static str>,
+}
+
+impl WidgetSpec {
+    fn template(&self) -> WidgetTemplate {
+        let owned = |list: &[&str]| list.iter().map(|d| (*d).to_owned()).collect();
+        WidgetTemplate {
+            csp: Csp {
+                connect: owned(self.connect_domains),
+                resource: owned(self.resource_domains),
+                frame: owned(self.frame_domains),
+            },
+            domain: self.domain.map(str::to_owned),
+            prefers_border: self.prefers_border,
+            description: self.widget_description.map(str::to_owned),
+            ..WidgetTemplate::new(self.template)
+        }
+    }
+}
+
+#[doc(hidden)]
+/// Builds the [`ToolDef`] of a `#[widget]` struct (called by the macro's generated code).
+pub fn widget_def<T: Widget>(spec: WidgetSpec) -> ToolDef {
+    let template = spec.template();
+    let mut def = ToolDef::new(spec.tool.name, |args, ctx| async move {
+        let this: T = match parse_arguments(args) {
+            Ok(this) => this,
+            Err(invalid) => return Ok(invalid),
+        };
+        Ok(this.execute(&ctx).await?.into_result())
+    });
+    let mut meta = spec.tool.meta();
+    spec.tool.visibility.write(&mut meta, Some(&template.uri));
+    spec.tool.apply_with_meta(&mut def, input_schema::<T>(), meta);
+    def.widget_template(template)
+}

@@ -1,0 +1,129 @@
+//! Code generation: the struct with its derives, and the `inventory` registration that builds
+//! the tool's `ToolDef` at start-up.
+
+use proc_macro2::TokenStream;
+use quote::{quote, quote_spanned};
+
+use crate::ast::{AuthKind, Input};
+use crate::attr::{self, Kind};
+use crate::valid::{self, Spec};
+
+fn opt_str(value: &Option<String>) -> TokenStream {
+    match value {
+        Some(s) => quote!(::core::option::Option::Some(#s)),
+        None => quote!(::core::option::Option::None),
+    }
+}
+
+fn security(spec: &Spec) -> TokenStream {
+    let Some(auth) = &spec.auth else { return quote!(::fastapps_core::registry::Security::Inherit) };
+    let scopes = &auth.scopes;
+    match auth.kind {
+        AuthKind::Required => quote!(::fastapps_core::registry::Security::required([#(#scopes),*])),
+        AuthKind::Optional => quote!(::fastapps_core::registry::Security::optional([#(#scopes),*])),
+        AuthKind::None => quote!(::fastapps_core::registry::Security::Public),
+    }
+}
+
+fn tool_spec(spec: &Spec) -> TokenStream {
+    let name = &spec.name;
+    let title = opt_str(&spec.title);
+    let description = &spec.description;
+    let invoking = opt_str(&spec.invoking);
+    let invoked = opt_str(&spec.invoked);
+    let (read_only, destructive, idempotent, open_world) =
+        (spec.read_only, spec.destructive, spec.idempotent, spec.open_world);
+    let (model, app, explicit) = (spec.model_visible, spec.app_callable, spec.visibility_explicit);
+    let security = security(spec);
+    let output = match &spec.output {
+        Some(ty) => quote!(::core::option::Option::Some(::fastapps_core::tool::schema_of::<#ty>)),
+        None => quote!(::core::option::Option::None),
+    };
+    quote! {
+        ::fastapps_core::tool::ToolSpec {
+            name: #name,
+            title: #title,
+            description: ::core::option::Option::Some(#description),
+            invoking: #invoking,
+            invoked: #invoked,
+            hints: ::fastapps_core::tool::Hints {
+                read_only: #read_only,
+                destructive: #destructive,
+                idempotent: #idempotent,
+                open_world: #open_world,
+            },
+            visibility: ::fastapps_core::tool::Visibility { model: #model, app: #app, explicit: #explicit },
+            security: #security,
+            output_schema: #output,
+        }
+    }
+}
+
+fn build_call(spec: &Spec, ident: &syn::Ident) -> TokenStream {
+    let tool = tool_spec(spec);
+    match spec.kind {
+        Kind::Tool => quote_spanned! {ident.span()=>
+            ::fastapps_core::tool::tool_def::<#ident>(#tool)
+        },
+        Kind::Widget => {
+            let template = &spec.template;
+            let connect = &spec.csp.connect;
+            let resource = &spec.csp.resource;
+            let frame = &spec.csp.frame;
+            let domain = opt_str(&spec.domain);
+            let widget_description = opt_str(&spec.widget_description);
+            let prefers_border = match spec.prefers_border {
+                Some(b) => quote!(::core::option::Option::Some(#b)),
+                None => quote!(::core::option::Option::None),
+            };
+            quote_spanned! {ident.span()=>
+                ::fastapps_core::widget::widget_def::<#ident>(::fastapps_core::widget::WidgetSpec {
+                    tool: #tool,
+                    template: #template,
+                    connect_domains: &[#(#connect),*],
+                    resource_domains: &[#(#resource),*],
+                    frame_domains: &[#(#frame),*],
+                    domain: #domain,
+                    prefers_border: #prefers_border,
+                    widget_description: #widget_description,
+                })
+            }
+        }
+    }
+}
+
+/// Expands `#[tool(...)]` or `#[widget(...)]`.
+pub(crate) fn tool_like(kind: Kind, args: TokenStream, item: TokenStream) -> syn::Result<TokenStream> {
+    let mut input = crate::ast::parse(kind, item)?;
+    let attrs = attr::parse(kind, args)?;
+    let spec = valid::validate(kind, attrs, &mut input)?;
+    let Input { item, derives_deserialize, derives_json_schema, .. } = input;
+
+    let mut derives = TokenStream::new();
+    if !derives_deserialize {
+        derives.extend(quote! {
+            #[derive(::fastapps_core::__private::serde::Deserialize)]
+            #[serde(crate = "::fastapps_core::__private::serde")]
+        });
+    }
+    if !derives_json_schema {
+        derives.extend(quote! {
+            #[derive(::fastapps_core::__private::schemars::JsonSchema)]
+            #[schemars(crate = "::fastapps_core::__private::schemars")]
+        });
+    }
+    let build = build_call(&spec, &item.ident);
+    Ok(quote! {
+        #derives
+        #item
+
+        const _: () = {
+            fn __fastapps_tool_def() -> ::fastapps_core::registry::ToolDef {
+                #build
+            }
+            ::fastapps_core::__private::inventory::submit! {
+                ::fastapps_core::registry::Registration::new(__fastapps_tool_def)
+            }
+        };
+    })
+}
