@@ -49,8 +49,11 @@ pub use fastapps_macros::{auth_required, no_auth, optional_auth, tool, widget};
 pub use registry::{BuildError, PromptDef, Registry, ResourceDef, ResourceTemplateDef, ToolDef};
 pub use server::{ServeError, ServerBuilder, WidgetMcpServer};
 
-/// Re-exported so applications and examples need no direct dependency on them.
+/// Re-exported so applications and examples need no direct dependency on them. A type used
+/// as a tool's `output` derives `JsonSchema` from here:
+/// `#[derive(serde::Serialize, fastapps_core::schemars::JsonSchema)]`.
 pub use axum;
+pub use schemars;
 pub use serde_json;
 
 #[doc(hidden)]
