@@ -161,7 +161,7 @@ pub(crate) fn parse(kind: Kind, item: TokenStream) -> syn::Result<Input> {
         };
         if auth.is_some() {
             return Err(syn::Error::new(
-                attr.span(),
+                attr.meta.span(),
                 "a tool has one auth attribute: choose #[auth_required], #[optional_auth] or #[no_auth]",
             ));
         }

@@ -210,7 +210,10 @@ pub(crate) fn parse(kind: Kind, args: TokenStream) -> syn::Result<Attrs> {
             "open_world" => set(&mut attrs.open_world, flag(&meta, &key)?, &meta, &key),
             "visibility" => set(&mut attrs.visibility, visibility(&meta)?, &meta, &key),
             "output" => {
-                let ty: syn::Type = meta.value()?.parse()?;
+                let value = meta.value()?;
+                let ty: syn::Type = value.parse().map_err(|e| {
+                    syn::Error::new(e.span(), "`output` takes the type of the structured output: output = Orders")
+                })?;
                 set(&mut attrs.output, ty, &meta, &key)
             }
             "csp" => set(&mut attrs.csp, csp(&meta)?, &meta, &key),

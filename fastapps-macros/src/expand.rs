@@ -18,9 +18,10 @@ fn opt_str(value: &Option<String>) -> TokenStream {
 fn security(spec: &Spec) -> TokenStream {
     let Some(auth) = &spec.auth else { return quote!(::fastapps_core::registry::Security::Inherit) };
     let scopes = &auth.scopes;
+    let scopes = quote!(::std::vec![#(::std::string::String::from(#scopes)),*]);
     match auth.kind {
-        AuthKind::Required => quote!(::fastapps_core::registry::Security::required([#(#scopes),*])),
-        AuthKind::Optional => quote!(::fastapps_core::registry::Security::optional([#(#scopes),*])),
+        AuthKind::Required => quote!(::fastapps_core::registry::Security::Required(#scopes)),
+        AuthKind::Optional => quote!(::fastapps_core::registry::Security::Optional(#scopes)),
         AuthKind::None => quote!(::fastapps_core::registry::Security::Public),
     }
 }

@@ -103,8 +103,10 @@ impl Session {
         lock(&self.standalone).as_ref().is_some_and(|tx| tx.try_send(message).is_ok())
     }
 
-    fn has_open_stream(&self) -> bool {
-        lock(&self.standalone).as_ref().is_some_and(|tx| !tx.is_closed())
+    /// A session is busy while its GET stream is open or a request of it runs (a tool may
+    /// be waiting on the client for longer than the TTL).
+    fn is_busy(&self) -> bool {
+        lock(&self.standalone).as_ref().is_some_and(|tx| !tx.is_closed()) || !lock(&self.in_flight).is_empty()
     }
 }
 
@@ -139,7 +141,7 @@ impl SessionStore {
 
     fn is_expired(&self, session: &Session, now: u64) -> bool {
         let idle = now.saturating_sub(session.last_active.load(Ordering::Relaxed));
-        u128::from(idle) > self.ttl.as_millis() && !session.has_open_stream()
+        u128::from(idle) > self.ttl.as_millis() && !session.is_busy()
     }
 
     /// Creates a session for a client that just sent `initialize`.
@@ -158,6 +160,10 @@ impl SessionStore {
             in_flight: Mutex::default(),
             closed: CancellationToken::new(),
         });
+        if self.sessions.read().unwrap_or_else(PoisonError::into_inner).len() >= self.max_sessions {
+            // Full: idle sessions make room before anyone is turned away.
+            self.sweep(self.now_ms());
+        }
         let mut sessions = self.sessions.write().unwrap_or_else(PoisonError::into_inner);
         if sessions.len() >= self.max_sessions {
             return Err(TooManySessions);
@@ -197,7 +203,9 @@ impl SessionStore {
         }
     }
 
+    /// The number of live sessions (expired ones are ended first).
     pub(crate) fn len(&self) -> usize {
+        self.sweep(self.now_ms());
         self.sessions.read().unwrap_or_else(PoisonError::into_inner).len()
     }
 
@@ -211,6 +219,10 @@ impl SessionStore {
         {
             return;
         }
+        self.sweep(now);
+    }
+
+    fn sweep(&self, now: u64) {
         let expired: Vec<Arc<str>> = self
             .sessions
             .read()

@@ -115,7 +115,7 @@ async fn handle_post(state: Arc<ServerState>, request: Request) -> Result<Respon
         HttpError::with_body(StatusCode::BAD_REQUEST, jsonrpc::encode_error(e.id(), &e.to_error_object()))
     })?;
     let message = match message {
-        Message::Request(req) if req.method == methods::INITIALIZE => return initialize(&state, req),
+        Message::Request(req) if req.method == methods::INITIALIZE => return initialize(&state, req, accepts),
         other => other,
     };
     let header_version = check_version(headers)?;
@@ -143,10 +143,13 @@ async fn handle_post(state: Arc<ServerState>, request: Request) -> Result<Respon
     })
 }
 
-fn initialize(state: &Arc<ServerState>, req: RpcRequest) -> Result<Response, HttpError> {
+fn initialize(state: &Arc<ServerState>, req: RpcRequest, accepts: Accepts) -> Result<Response, HttpError> {
     let params: InitializeParams = match jsonrpc::parse_params(req.params.as_deref()) {
         Ok(params) => params,
-        Err(e) => return Ok(reply::json(StatusCode::OK, jsonrpc::encode_error(Some(&req.id), &e), None)),
+        Err(e) => {
+            let body = jsonrpc::encode_error(Some(&req.id), &e);
+            return Ok(reply_once(req.id, body, accepts, None));
+        }
     };
     let (version, result) = dispatch::initialize(state, &params);
     let session = if state.config.stateless {
@@ -175,7 +178,17 @@ fn initialize(state: &Arc<ServerState>, req: RpcRequest) -> Result<Response, Htt
         Ok(raw) => jsonrpc::encode_result(&req.id, &raw),
         Err(e) => jsonrpc::encode_error(Some(&req.id), &e),
     };
-    Ok(reply::json(StatusCode::OK, body, session_id))
+    Ok(reply_once(req.id, body, accepts, session_id))
+}
+
+/// A reply that is known at once: JSON, or a one-event stream for a client that accepts only
+/// SSE.
+fn reply_once(id: RequestId, body: Vec<u8>, accepts: Accepts, session_id: Option<&str>) -> Response {
+    if accepts.json {
+        reply::json(StatusCode::OK, body, session_id)
+    } else {
+        reply::finished_stream(id, None, mpsc::channel(1).1, Some(body), session_id)
+    }
 }
 
 fn on_notification(session: Option<&Session>, notification: Notification) {

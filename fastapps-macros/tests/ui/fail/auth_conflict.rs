@@ -1,0 +1,15 @@
+use fastapps_core::prelude::*;
+
+/// X.
+#[tool]
+#[auth_required(scopes = ["a"])]
+#[no_auth]
+struct Thing {}
+
+impl Tool for Thing {
+    async fn execute(self, _ctx: &Context) -> Result<ToolOutput> {
+        Ok(ToolOutput::text("ok"))
+    }
+}
+
+fn main() {}

@@ -1,0 +1,14 @@
+use fastapps_core::prelude::*;
+
+/// X.
+#[tool]
+#[auth_required(roles = ["admin"])]
+struct Thing {}
+
+impl Tool for Thing {
+    async fn execute(self, _ctx: &Context) -> Result<ToolOutput> {
+        Ok(ToolOutput::text("ok"))
+    }
+}
+
+fn main() {}

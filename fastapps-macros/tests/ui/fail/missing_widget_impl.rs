@@ -1,0 +1,7 @@
+use fastapps_core::prelude::*;
+
+/// X.
+#[widget]
+struct Thing {}
+
+fn main() {}

@@ -1,0 +1,16 @@
+use fastapps_core::prelude::*;
+
+/// X.
+struct Orders;
+
+/// X.
+#[tool(output = Orders)]
+struct Thing {}
+
+impl Tool for Thing {
+    async fn execute(self, _ctx: &Context) -> Result<ToolOutput> {
+        Ok(ToolOutput::text("ok"))
+    }
+}
+
+fn main() {}

@@ -1,0 +1,14 @@
+use fastapps_core::prelude::*;
+
+/// X.
+#[tool]
+#[optional_auth(scopes = [read])]
+struct Thing {}
+
+impl Tool for Thing {
+    async fn execute(self, _ctx: &Context) -> Result<ToolOutput> {
+        Ok(ToolOutput::text("ok"))
+    }
+}
+
+fn main() {}

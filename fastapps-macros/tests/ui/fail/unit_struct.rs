@@ -1,0 +1,7 @@
+use fastapps_core::prelude::*;
+
+/// X.
+#[tool]
+struct Thing;
+
+fn main() {}
