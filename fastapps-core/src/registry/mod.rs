@@ -102,6 +102,19 @@ pub enum BuildError {
         /// `arguments` or `template variables`.
         kind: &'static str,
     },
+    /// A tool requires a scope the server does not list as supported.
+    #[error(
+        "tool {tool:?} requires the scope {scope:?}, which is not among the scopes the server supports ({supported}); \
+         add it to the supported scopes or fix the tool's attribute"
+    )]
+    UnknownScope {
+        /// The tool.
+        tool: String,
+        /// The scope.
+        scope: String,
+        /// The supported scopes, comma separated.
+        supported: String,
+    },
     /// Two prompts share a name.
     #[error("two prompts are named {0:?}; prompt names must be unique")]
     DuplicatePrompt(String),
@@ -209,10 +222,12 @@ fn index<T>(
 impl Registry {
     /// Validates and indexes `entries`. `default_scopes` is the server's default requirement
     /// for tools that declare none: `Some(scopes)` when the server has auth, `None` without.
+    /// When `scopes_supported` is given, every scope a tool names must be in it.
     pub(crate) fn build(
         entries: Entries,
         page_size: usize,
         default_scopes: Option<&[String]>,
+        scopes_supported: Option<&[String]>,
     ) -> Result<Self, BuildError> {
         if page_size == 0 {
             return Err(BuildError::InvalidSetting { setting: "page_size", reason: "must be at least 1".into() });
@@ -224,6 +239,15 @@ impl Registry {
                 // Top level for the Apps SDK, mirrored in `_meta` for clients that read only it.
                 def.tool.extra.insert("securitySchemes".into(), schemes.clone());
                 def.tool.meta.get_or_insert_with(Default::default).insert("securitySchemes".into(), schemes);
+            }
+            if let Some(supported) = scopes_supported
+                && let Some(scope) = def.security.scopes().iter().find(|s| !supported.contains(s))
+            {
+                return Err(BuildError::UnknownScope {
+                    tool: def.tool.name.clone(),
+                    scope: scope.clone(),
+                    supported: supported.join(", "),
+                });
             }
             if def.security.requires_user() && default_scopes.is_none() {
                 tracing::warn!(

@@ -34,6 +34,7 @@ pub struct ServerBuilder {
     page_size: usize,
     request_timeout: Duration,
     macro_tools: bool,
+    scopes_supported: Option<Vec<String>>,
 }
 
 impl ServerBuilder {
@@ -53,6 +54,7 @@ impl ServerBuilder {
             page_size: 100,
             request_timeout: Duration::from_secs(60),
             macro_tools: true,
+            scopes_supported: None,
         }
     }
 
@@ -84,6 +86,18 @@ impl ServerBuilder {
     /// served (default `true`); they come first in `tools/list`, sorted by name.
     pub fn macro_tools(mut self, include: bool) -> Self {
         self.macro_tools = include;
+        self
+    }
+
+    /// The scopes the server's authorization server grants. Once set, a tool requiring any
+    /// other scope is a start-up error (a typo in `#[auth_required(scopes = [...])]` would
+    /// otherwise lock everyone out).
+    pub fn scopes_supported<I, S>(mut self, scopes: I) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        self.scopes_supported = Some(scopes.into_iter().map(Into::into).collect());
         self
     }
 
@@ -215,7 +229,7 @@ impl ServerBuilder {
             tools.append(&mut entries.tools);
             entries.tools = tools;
         }
-        let registry = Registry::build(entries, self.page_size, None)?;
+        let registry = Registry::build(entries, self.page_size, None, self.scopes_supported.as_deref())?;
         let capabilities = ServerCapabilities {
             tools: registry.has_tools().then_some(ListChanged { list_changed: false }),
             resources: registry.has_resources().then_some(ResourcesCapability { subscribe: true, list_changed: false }),
