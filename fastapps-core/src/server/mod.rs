@@ -18,7 +18,7 @@ use http::{HeaderName, Method, header};
 use tower_http::cors::{AllowOrigin, CorsLayer};
 
 pub use builder::ServerBuilder;
-pub use serve::ServeError;
+pub use serve::{BindAddr, ServeError};
 
 use crate::context::PendingRequests;
 use crate::protocol::jsonrpc::encode_notification;

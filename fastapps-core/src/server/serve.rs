@@ -157,12 +157,12 @@ impl ServerBuilder {
     /// | `FASTAPPS_STATELESS` | `true` for stateless mode | the builder's |
     pub async fn serve_from_env(self) -> Result<(), ServeError> {
         let (builder, addr) = self.from_env()?;
-        builder.serve(addr).await
+        builder.serve(addr.to_string()).await
     }
 
     /// Applies the environment's settings (see [`serve_from_env`](Self::serve_from_env)) and
-    /// returns the builder with the address to bind.
-    pub fn from_env(mut self) -> Result<(Self, String), ServeError> {
+    /// returns the builder with the address to bind, for programs that let flags override it.
+    pub fn from_env(mut self) -> Result<(Self, BindAddr), ServeError> {
         // A missing .env file is the normal case; a malformed one is worth a warning.
         if let Err(e) = dotenvy::dotenv()
             && !e.not_found()
@@ -187,11 +187,25 @@ impl ServerBuilder {
         if let Some(stateless) = env_bool("FASTAPPS_STATELESS")? {
             self = self.stateless(stateless);
         }
-        let addr = if host.contains(':') && !host.starts_with('[') {
-            format!("[{host}]:{port}")
+        Ok((self, BindAddr { host, port }))
+    }
+}
+
+/// A host and port to bind, as read from `HOST` and `PORT`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct BindAddr {
+    /// Host name or IP address.
+    pub host: String,
+    /// Port.
+    pub port: u16,
+}
+
+impl std::fmt::Display for BindAddr {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        if self.host.contains(':') && !self.host.starts_with('[') {
+            write!(f, "[{}]:{}", self.host, self.port)
         } else {
-            format!("{host}:{port}")
-        };
-        Ok((self, addr))
+            write!(f, "{}:{}", self.host, self.port)
+        }
     }
 }
