@@ -15,14 +15,48 @@ use proc_macro::TokenStream;
 
 use attr::Kind;
 
-/// Declares a widget: a tool whose result a host renders with an HTML template. See
-/// `fastapps_core::widget`.
+/// Declares a widget: a tool whose result a host renders with an HTML template beside the
+/// conversation. The struct's named fields are the arguments and its doc comment is the
+/// description; implement `fastapps_core::widget::Widget` for it.
+///
+/// Keys (all optional): every key of `#[tool]`, plus
+///
+/// - `template = "name"`: the HTML asset, served as `ui://widget/<name>.html` (default: the id);
+/// - `prefers_border`: ask the host for a border;
+/// - `widget_description = "..."`: what the widget shows, for the model;
+/// - `csp(connect = [..], resource = [..], frame = [..])`: origins the widget may reach;
+/// - `domain = "https://..."`: a dedicated origin for the widget.
+///
+/// ```ignore
+/// /// Show a carousel of pizza places.
+/// #[widget(id = "pizza-carousel", invoking = "Hand-tossing a carousel", widget_accessible, read_only)]
+/// struct PizzaCarousel { topping: Option<String> }
+/// ```
+///
+/// Every key with its wire form: `docs/widgets.md`.
 #[proc_macro_attribute]
 pub fn widget(args: TokenStream, item: TokenStream) -> TokenStream {
     expand::tool_like(Kind::Widget, args.into(), item.into()).unwrap_or_else(syn::Error::into_compile_error).into()
 }
 
-/// Declares a tool. See `fastapps_core::tool`.
+/// Declares a tool. The struct's named fields are the arguments and its doc comment is the
+/// description; implement `fastapps_core::tool::Tool` for it.
+///
+/// Keys (all optional):
+///
+/// - `id = "name"`: the tool name (default: the struct name in snake_case);
+/// - `title = "..."`, `description = "..."` (default: the doc comment);
+/// - `invoking = "..."`, `invoked = "..."`: status texts, at most 64 characters;
+/// - `visibility = "public" | "private" | ["model", "app"]`, `widget_accessible`: who sees and
+///   calls the tool;
+/// - `output = Type`: the `outputSchema`, from a type implementing `JsonSchema`;
+/// - `read_only`, `destructive`, `idempotent`, `open_world`: annotations, always emitted.
+///
+/// ```ignore
+/// /// Add numbers.
+/// #[tool(id = "add", read_only, idempotent)]
+/// struct Add { numbers: Vec<f64> }
+/// ```
 #[proc_macro_attribute]
 pub fn tool(args: TokenStream, item: TokenStream) -> TokenStream {
     expand::tool_like(Kind::Tool, args.into(), item.into()).unwrap_or_else(syn::Error::into_compile_error).into()
