@@ -75,3 +75,8 @@ pub mod prelude {
         WidgetMcpServer, auth_required, no_auth, optional_auth, tool, widget,
     };
 }
+
+/// The README's example compiles.
+#[cfg(doctest)]
+#[doc = include_str!("../../README.md")]
+struct ReadmeDoctests;
