@@ -49,6 +49,7 @@ struct Window {
 }
 
 impl Window {
+    /// Whether a request completing at `t` counts.
     fn contains(&self, t: Instant) -> bool {
         t >= self.from && t <= self.until
     }
@@ -93,7 +94,7 @@ pub async fn run(endpoint: Arc<Endpoint>, protocol: Protocol, plan: Plan) -> Res
     while let Some(joined) = drivers.join_next().await {
         tally.merge(&joined.context("client task panicked")??)?;
     }
-    Ok(Measurement { connections: plan.connections, window: plan.duration, tally, notes })
+    Ok(Measurement::new(plan.connections, plan.duration, tally, notes))
 }
 
 /// One virtual client: a connection plus its JSON-RPC id counter.

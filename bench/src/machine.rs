@@ -31,11 +31,6 @@ impl MachineInfo {
     }
 }
 
-/// The one-minute load average from `/proc/loadavg`.
-pub fn load_average() -> Option<f64> {
-    fs::read_to_string("/proc/loadavg").ok()?.split_whitespace().next()?.parse().ok()
-}
-
 /// How much CPU time others took from the run, as shares of the machine's total.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Interference {
@@ -72,12 +67,14 @@ impl CpuSnapshot {
         let &[user, nice, system, idle, iowait, irq, softirq, steal, ..] = ticks.as_slice() else {
             return None;
         };
-        let busy = user + nice + system + irq + softirq;
+        // Interrupt time is left out of `busy`: the kernel does not charge it to
+        // any process, and most of it here is the benchmark's own loopback traffic.
+        let busy = user + nice + system;
         let mut own = process_ticks("self")?;
         for pid in pids {
             own += process_ticks(&pid.to_string()).unwrap_or(0);
         }
-        Some(Self { total: busy + idle + iowait + steal, busy, steal, own })
+        Some(Self { total: busy + idle + iowait + irq + softirq + steal, busy, steal, own })
     }
 
     /// What others used between `self` and the later snapshot `end`.

@@ -94,18 +94,29 @@ pub struct Report {
 }
 
 impl Report {
+    /// The baseline measurement at `connections`, if it succeeded.
+    fn baseline(&self, connections: usize) -> Option<&Measurement> {
+        self.rows.iter().find(|r| r.target == Target::Baseline && r.connections == connections)?.outcome.as_ref().ok()
+    }
+
     /// Throughput of `row` divided by the baseline's at the same connection count.
     pub fn ratio(&self, row: &Row) -> Option<f64> {
         let own = row.outcome.as_ref().ok()?.requests_per_second();
-        let baseline = self
-            .rows
-            .iter()
-            .find(|r| r.target == Target::Baseline && r.connections == row.connections)?
-            .outcome
-            .as_ref()
-            .ok()?
-            .requests_per_second();
+        let baseline = self.baseline(row.connections)?.requests_per_second();
         (baseline > 0.0).then(|| own / baseline)
+    }
+
+    /// The ratio to the baseline of each round, pairing the rounds in order.
+    pub fn round_ratios(&self, row: &Row) -> Vec<f64> {
+        let (Ok(own), Some(baseline)) = (&row.outcome, self.baseline(row.connections)) else {
+            return Vec::new();
+        };
+        own.round_rates()
+            .iter()
+            .zip(baseline.round_rates())
+            .filter(|&(_, &base)| base > 0.0)
+            .map(|(own, base)| own / base)
+            .collect()
     }
 
     /// The goal check: stateful server at [`GOAL_CONNECTIONS`] connections.
@@ -133,15 +144,18 @@ impl Report {
     /// The results as a markdown table.
     pub fn table(&self) -> String {
         let mut out = String::from(
-            "| connections | target | req/s | p50 (µs) | p99 (µs) | ratio to baseline | errors |\n\
-             | ---: | --- | ---: | ---: | ---: | ---: | ---: |\n",
+            "| connections | target | req/s | p50 (µs) | p99 (µs) | ratio to baseline | per round | errors |\n\
+             | ---: | --- | ---: | ---: | ---: | ---: | --- | ---: |\n",
         );
         for row in &self.rows {
             let ratio = self.ratio(row).map_or_else(|| "–".to_owned(), |r| format!("{r:.2}"));
+            let rounds: Vec<String> = self.round_ratios(row).iter().map(|r| format!("{r:.2}")).collect();
+            let rounds =
+                if row.target == Target::Baseline || rounds.len() < 2 { "–".to_owned() } else { rounds.join(" / ") };
             let _ = match &row.outcome {
                 Ok(m) => writeln!(
                     out,
-                    "| {} | {} | {:.0} | {} | {} | {ratio} | {} |",
+                    "| {} | {} | {:.0} | {} | {} | {ratio} | {rounds} | {} |",
                     row.connections,
                     row.target.label(),
                     m.requests_per_second(),
@@ -150,7 +164,12 @@ impl Report {
                     m.tally.errors,
                 ),
                 Err(_) => {
-                    writeln!(out, "| {} | {} | failed | – | – | – | see below |", row.connections, row.target.label(),)
+                    writeln!(
+                        out,
+                        "| {} | {} | failed | – | – | – | – | see below |",
+                        row.connections,
+                        row.target.label(),
+                    )
                 }
             };
         }
@@ -271,7 +290,7 @@ mod tests {
         for _ in 0..ok {
             tally.record_ok(Duration::from_micros(100));
         }
-        Ok(Measurement { connections, window: Duration::from_secs(1), tally, notes: Vec::new() })
+        Ok(Measurement::new(connections, Duration::from_secs(1), tally, Vec::new()))
     }
 
     fn report(rows: Vec<Row>) -> Report {
@@ -303,7 +322,7 @@ mod tests {
         assert_eq!(r.goal(), Goal::Met(0.6));
         assert!(!r.has_problems());
         let doc = r.document();
-        assert!(doc.contains("| 16 | fastapps (stateful) | 600 | 100.0 | 100.0 | 0.60 | 0 |"));
+        assert!(doc.contains("| 16 | fastapps (stateful) | 600 | 100.0 | 100.0 | 0.60 | – | 0 |"));
         assert!(doc.contains("**met**"));
         Ok(())
     }

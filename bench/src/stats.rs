@@ -67,20 +67,35 @@ impl Tally {
     }
 }
 
-/// The result of driving one target with one connection count.
+/// The result of driving one target with one connection count, possibly
+/// merged over several rounds.
 #[derive(Debug, Clone)]
 pub struct Measurement {
     /// Number of concurrent connections (virtual clients).
     pub connections: usize,
-    /// Length of the measured window (warmup excluded).
+    /// Total length of the measured windows (warmup excluded).
     pub window: Duration,
-    /// Merged counters of all clients.
+    /// Merged counters of all clients and rounds.
     pub tally: Tally,
     /// Remarks about the session setup, e.g. an unexpected status code.
     pub notes: Vec<String>,
+    /// Successful requests per second of each round, in order.
+    round_rates: Vec<f64>,
 }
 
 impl Measurement {
+    /// A single-round measurement.
+    pub fn new(connections: usize, window: Duration, tally: Tally, notes: Vec<String>) -> Self {
+        let mut measurement = Self { connections, window, tally, notes, round_rates: Vec::new() };
+        measurement.round_rates.push(measurement.requests_per_second());
+        measurement
+    }
+
+    /// Successful requests per second of each round merged into this measurement.
+    pub fn round_rates(&self) -> &[f64] {
+        &self.round_rates
+    }
+
     /// Successful requests per second over the measured window.
     pub fn requests_per_second(&self) -> f64 {
         let secs = self.window.as_secs_f64();
@@ -101,6 +116,7 @@ impl Measurement {
     pub fn absorb(&mut self, other: Self) -> Result<()> {
         self.window += other.window;
         self.tally.merge(&other.tally)?;
+        self.round_rates.extend(other.round_rates);
         for note in other.notes {
             if !self.notes.contains(&note) {
                 self.notes.push(note);
@@ -129,7 +145,7 @@ mod tests {
         b.record_error(|| "HTTP 500".to_owned());
         b.record_error(|| "second".to_owned());
         a.merge(&b)?;
-        let m = Measurement { connections: 1, window: Duration::from_secs(2), tally: a, notes: Vec::new() };
+        let mut m = Measurement::new(1, Duration::from_secs(2), a, Vec::new());
         assert_eq!(m.tally.ok, 100);
         assert_eq!(m.tally.errors, 2);
         assert_eq!(m.tally.first_error.as_deref(), Some("HTTP 500"));
@@ -138,6 +154,11 @@ mod tests {
         assert!((49..=51).contains(&p50), "p50 = {p50}");
         let p99 = m.p99().as_micros();
         assert!((98..=100).contains(&p99), "p99 = {p99}");
+        let mut round = Tally::new()?;
+        round.record_ok(Duration::from_micros(1));
+        m.absorb(Measurement::new(1, Duration::from_secs(1), round, Vec::new()))?;
+        assert_eq!(m.round_rates(), &[50.0, 1.0]);
+        assert!((m.requests_per_second() - 101.0 / 3.0).abs() < 1e-9);
         Ok(())
     }
 }

@@ -14,7 +14,7 @@ use anyhow::{Context, Result, bail};
 use clap::Parser;
 use fastapps_bench::client::Endpoint;
 use fastapps_bench::load::{self, Plan};
-use fastapps_bench::machine::{self, CpuSnapshot, MachineInfo};
+use fastapps_bench::machine::{CpuSnapshot, MachineInfo};
 use fastapps_bench::process::ServerProcess;
 use fastapps_bench::report::{Report, Row, Settings, Target};
 use fastapps_bench::stats::Measurement;
@@ -98,9 +98,6 @@ fn main() -> Result<ExitCode> {
     }
 
     let machine = MachineInfo::detect();
-    if let Some(load) = machine::load_average().filter(|&l| l > 0.5) {
-        eprintln!("note: load average is {load:.2} before starting; other processes may skew the figures");
-    }
     let mut servers = Vec::with_capacity(targets.len());
     for target in targets {
         servers.push(start(target, &baseline_bin, &server_bin, startup_timeout)?);
@@ -131,6 +128,7 @@ fn main() -> Result<ExitCode> {
         println!("{problems}");
     }
     println!("{}", report.goal_sentence().replace("**", ""));
+    println!("{}", report.interference_text());
     if let Some(path) = &args.write {
         write_report(path, &report.document())?;
         eprintln!("wrote {}", path.display());
