@@ -7,7 +7,6 @@ mod common;
 
 use common::*;
 use fastapps_core::prelude::*;
-use fastapps_core::protocol::{GetPromptResult, PromptMessage, ReadResourceResult, ResourceContents};
 use reqwest::{Response, StatusCode};
 use serde_json::{Value, json};
 
@@ -51,31 +50,8 @@ fn wire_server() -> ServerBuilder {
                 .title("Static")
                 .description("Fixed text"),
         )
-        .resource_template(
-            ResourceTemplateDef::new("test://items/{id}", "item", |req, _ctx| async move {
-                let id = req.variables.get("id").cloned().unwrap_or_default();
-                Ok(ReadResourceResult::from(ResourceContents::text(req.uri, "text/plain", format!("item {id}"))))
-            })
-            .description("One item by id")
-            .mime_type("text/plain")
-            .complete("id", |typed, _context| async move {
-                Ok(["apple", "apricot", "banana"]
-                    .into_iter()
-                    .filter(|v| v.starts_with(&typed))
-                    .map(String::from)
-                    .collect())
-            }),
-        )
-        .prompt(
-            PromptDef::new("greet", |args, _ctx| async move {
-                let name = args.get("name").cloned().unwrap_or_default();
-                Ok(GetPromptResult::new(vec![PromptMessage::user(Content::text(format!("Say hello to {name}")))]))
-            })
-            .title("Greeting")
-            .description("Greets someone")
-            .argument("name", "Who to greet", true)
-            .argument("tone", "How to greet", false),
-        )
+        .resource_template(item_template())
+        .prompt(greet_prompt().title("Greeting").argument("tone", "How to greet", false))
 }
 
 /// What a snapshot records of a JSON response; the session id, which is random, only as a

@@ -601,30 +601,31 @@ pub(crate) fn fixtures() -> ServerBuilder {
         .tool(ToolDef::new("ask", ask).description("Asks the user for a name"))
         .tool(ToolDef::new("whoami", whoami).description("Names the client"))
         .resource(ResourceDef::text("test://static", "static", "text/plain", "static text").description("Fixed text"))
-        .resource_template(
-            ResourceTemplateDef::new("test://items/{id}", "item", |req, _ctx| async move {
-                let id = req.variables.get("id").cloned().unwrap_or_default();
-                Ok(ReadResourceResult::from(ResourceContents::text(req.uri, "text/plain", format!("item {id}"))))
-            })
-            .description("One item by id")
-            .mime_type("text/plain")
-            .complete("id", |typed, _context| async move {
-                Ok(["apple", "apricot", "banana"]
-                    .into_iter()
-                    .filter(|v| v.starts_with(&typed))
-                    .map(String::from)
-                    .collect())
-            }),
-        )
-        .prompt(
-            PromptDef::new("greet", |args, _ctx| async move {
-                let name = args.get("name").cloned().unwrap_or_default();
-                Ok(GetPromptResult::new(vec![PromptMessage::user(Content::text(format!("Say hello to {name}")))]))
-            })
-            .description("Greets someone")
-            .argument("name", "Who to greet", true)
-            .complete("name", |typed, _context| async move {
-                Ok(["Alice", "Alfred", "Bob"].into_iter().filter(|v| v.starts_with(&typed)).map(String::from).collect())
-            }),
-        )
+        .resource_template(item_template())
+        .prompt(greet_prompt().complete("name", |typed, _context| async move {
+            Ok(["Alice", "Alfred", "Bob"].into_iter().filter(|v| v.starts_with(&typed)).map(String::from).collect())
+        }))
+}
+
+/// The template `test://items/{id}`, completing `id`.
+pub(crate) fn item_template() -> ResourceTemplateDef {
+    ResourceTemplateDef::new("test://items/{id}", "item", |req, _ctx| async move {
+        let id = req.variables.get("id").cloned().unwrap_or_default();
+        Ok(ReadResourceResult::from(ResourceContents::text(req.uri, "text/plain", format!("item {id}"))))
+    })
+    .description("One item by id")
+    .mime_type("text/plain")
+    .complete("id", |typed, _context| async move {
+        Ok(["apple", "apricot", "banana"].into_iter().filter(|v| v.starts_with(&typed)).map(String::from).collect())
+    })
+}
+
+/// The prompt `greet` with its required `name` argument.
+pub(crate) fn greet_prompt() -> PromptDef {
+    PromptDef::new("greet", |args, _ctx| async move {
+        let name = args.get("name").cloned().unwrap_or_default();
+        Ok(GetPromptResult::new(vec![PromptMessage::user(Content::text(format!("Say hello to {name}")))]))
+    })
+    .description("Greets someone")
+    .argument("name", "Who to greet", true)
 }
