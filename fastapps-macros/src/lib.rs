@@ -27,7 +27,7 @@ use attr::Kind;
 /// - `csp(connect = [..], resource = [..], frame = [..])`: origins the widget may reach;
 /// - `domain = "https://..."`: a dedicated origin for the widget.
 ///
-/// ```ignore
+/// ```text
 /// /// Show a carousel of pizza places.
 /// #[widget(id = "pizza-carousel", invoking = "Hand-tossing a carousel", widget_accessible, read_only)]
 /// struct PizzaCarousel { topping: Option<String> }
@@ -52,7 +52,7 @@ pub fn widget(args: TokenStream, item: TokenStream) -> TokenStream {
 /// - `output = Type`: the `outputSchema`, from a type implementing `JsonSchema`;
 /// - `read_only`, `destructive`, `idempotent`, `open_world`: annotations, always emitted.
 ///
-/// ```ignore
+/// ```text
 /// /// Add numbers.
 /// #[tool(id = "add", read_only, idempotent)]
 /// struct Add { numbers: Vec<f64> }
