@@ -5,7 +5,9 @@
 use std::time::Duration;
 
 use fastapps_core::prelude::*;
+use fastapps_core::registry::Csp;
 use fastapps_core::serde_json::{Value, json};
+use fastapps_core::widget::ProjectConfig;
 use serde::Serialize;
 
 /// A public tool with every annotation set.
@@ -90,8 +92,15 @@ impl Tool for RefreshList {
     widget_accessible,
     prefers_border,
     widget_description = "A horizontally scrolling carousel of pizza places.",
-    csp(connect = ["https://api.example.com"], resource = ["https://cdn.example.com"], frame = ["https://maps.example.com"]),
+    csp(
+        connect = ["https://api.example.com"],
+        resource = ["https://cdn.example.com"],
+        frame = ["https://maps.example.com"],
+        base_uri = ["https://cdn.example.com"],
+        redirect = ["https://checkout.example.com"],
+    ),
     domain = "https://pizzaz.example.com",
+    permissions = ["geolocation", "clipboard_write"],
     read_only,
 )]
 struct PizzaCarousel {
@@ -126,9 +135,21 @@ struct Served {
     _stop: tokio::sync::oneshot::Sender<()>,
 }
 
+/// The test's widgets have no built assets; their HTML is given to the builder.
+fn builder() -> ServerBuilder {
+    WidgetMcpServer::builder("macros")
+        .version("1.0.0")
+        .widget_html("pizzaz-carousel", "<!doctype html><div id=\"pizzaz-carousel-root\"></div>")
+        .widget_html("hidden_panel", "<!doctype html><p>panel</p>")
+}
+
 impl Served {
     async fn start() -> Self {
-        let server = WidgetMcpServer::builder("macros").version("1.0.0").build_server().unwrap();
+        Self::start_as(builder(), json!({})).await
+    }
+
+    async fn start_as(builder: ServerBuilder, capabilities: Value) -> Self {
+        let server = builder.build_server().unwrap();
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let url = format!("http://{}/mcp", listener.local_addr().unwrap());
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
@@ -138,7 +159,7 @@ impl Served {
         let client = reqwest::Client::new();
         let init = json!({
             "jsonrpc": "2.0", "id": 0, "method": "initialize",
-            "params": { "protocolVersion": "2025-11-25", "capabilities": {}, "clientInfo": { "name": "t", "version": "1" } }
+            "params": { "protocolVersion": "2025-11-25", "capabilities": capabilities, "clientInfo": { "name": "t", "version": "1" } }
         });
         let response = client.post(&url).json(&init).send().await.unwrap();
         let session = response.headers()["mcp-session-id"].to_str().unwrap().to_owned();
@@ -181,7 +202,7 @@ async fn widget_execute_sees_its_arguments_and_the_request_locale() {
     assert_eq!(fr["result"]["structuredContent"], json!({ "topping": "olives", "locale": "fr-FR" }));
     assert_eq!(ja["result"]["structuredContent"], json!({ "topping": "nori", "locale": "ja-JP" }));
     assert_eq!(fr["result"]["content"], json!([{ "type": "text", "text": "Here is the carousel." }]));
-    assert_eq!(fr["result"]["_meta"], json!({ "renderedBy": "test" }));
+    assert_eq!(fr["result"]["_meta"]["renderedBy"], json!("test"));
     assert_eq!(fr["result"]["isError"], json!(false));
 }
 
@@ -232,7 +253,7 @@ async fn auth_required_tools_are_not_run_without_a_user() {
 fn macro_tools_can_be_left_out() {
     let server = WidgetMcpServer::builder("plain").macro_tools(false).build_server().unwrap();
     assert_eq!(server.registry().tools().count(), 0);
-    let server = WidgetMcpServer::builder("all").build_server().unwrap();
+    let server = builder().build_server().unwrap();
     let names: Vec<&str> = server.registry().tools().map(|t| t.descriptor().name.as_str()).collect();
     assert_eq!(
         names,
@@ -240,4 +261,83 @@ fn macro_tools_can_be_left_out() {
     );
     let templates: Vec<&str> = server.registry().widget_templates().iter().map(|t| t.uri.as_str()).collect();
     assert_eq!(templates, ["ui://widget/hidden_panel.html", "ui://widget/pizzaz-carousel.html"]);
+}
+
+fn mcp_apps() -> Value {
+    json!({ "extensions": { "io.modelcontextprotocol/ui": { "mimeTypes": ["text/html;profile=mcp-app"] } } })
+}
+
+#[tokio::test]
+async fn widget_resources_in_both_dialects() {
+    for (dialect, capabilities) in [("apps_sdk", json!({})), ("mcp_apps", mcp_apps())] {
+        let served = Served::start_as(
+            builder()
+                .public_url("https://pizzaz.example.com")
+                .widget_csp(Csp {
+                    connect: vec!["https://api.example.com".into(), "https://global.example.com".into()],
+                    ..Csp::default()
+                })
+                .project_config(ProjectConfig::parse("[csp]\nresource = [\"https://project.example.com\"]\n").unwrap()),
+            capabilities,
+        )
+        .await;
+        let list = served.rpc("resources/list", json!({})).await;
+        insta::assert_json_snapshot!(format!("resources_list_{dialect}"), list["result"]);
+        let templates = served.rpc("resources/templates/list", json!({})).await;
+        insta::assert_json_snapshot!(format!("resources_templates_list_{dialect}"), templates["result"]);
+        let read = served.rpc("resources/read", json!({ "uri": "ui://widget/pizzaz-carousel.html" })).await;
+        insta::assert_json_snapshot!(format!("resources_read_{dialect}"), read["result"]);
+    }
+}
+
+#[tokio::test]
+async fn mcp_apps_for_all_serves_the_standard_type_to_everyone() {
+    let served = Served::start_as(builder().mcp_apps_for_all(true), json!({})).await;
+    let read = served.rpc("resources/read", json!({ "uri": "ui://widget/hidden_panel.html" })).await;
+    assert_eq!(read["result"]["contents"][0]["mimeType"], json!("text/html;profile=mcp-app"));
+    assert_eq!(read["result"]["contents"][0]["text"], json!("<!doctype html><p>panel</p>"));
+}
+
+#[tokio::test]
+async fn an_unknown_widget_uri_is_an_error_not_an_empty_success() {
+    let served = Served::start().await;
+    let read = served.rpc("resources/read", json!({ "uri": "ui://widget/nope.html" })).await;
+    assert_eq!(read["error"]["code"], json!(-32002));
+    assert!(read.get("result").is_none());
+}
+
+#[tokio::test]
+async fn the_server_declares_the_mcp_apps_extension() {
+    let server = builder().build_server().unwrap();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}/mcp", listener.local_addr().unwrap());
+    tokio::spawn(server.serve_with_shutdown(listener, std::future::pending()));
+    let init = json!({
+        "jsonrpc": "2.0", "id": 0, "method": "initialize",
+        "params": { "protocolVersion": "2025-11-25", "capabilities": {}, "clientInfo": { "name": "t", "version": "1" } }
+    });
+    let body: Value = reqwest::Client::new().post(&url).json(&init).send().await.unwrap().json().await.unwrap();
+    assert_eq!(body["result"]["capabilities"]["extensions"], json!({ "io.modelcontextprotocol/ui": {} }));
+}
+
+#[tokio::test]
+async fn widget_results_carry_the_template_and_invocation_texts() {
+    let served = Served::start().await;
+    let result = served.call("pizza-carousel", json!({}), json!({})).await;
+    assert_eq!(
+        result["result"]["_meta"],
+        json!({
+            "renderedBy": "test",
+            "openai/outputTemplate": "ui://widget/pizzaz-carousel.html",
+            "openai/toolInvocation/invoking": "Hand-tossing a carousel",
+            "openai/toolInvocation/invoked": "Served a fresh carousel",
+        })
+    );
+}
+
+#[test]
+fn a_widget_without_html_stops_the_server_at_start_up() {
+    let err = WidgetMcpServer::builder("x").build_server().unwrap_err();
+    assert!(matches!(err, fastapps_core::BuildError::WidgetHtml { .. }), "{err}");
+    assert!(err.to_string().contains("hidden_panel"), "{err}");
 }

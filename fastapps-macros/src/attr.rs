@@ -38,12 +38,14 @@ pub(crate) struct VisibilityAttr {
     pub(crate) span: Span,
 }
 
-/// `csp(connect = [...], resource = [...], frame = [...])`.
+/// `csp(connect = [...], resource = [...], frame = [...], base_uri = [...], redirect = [...])`.
 #[derive(Clone, Debug, Default)]
 pub(crate) struct CspAttr {
     pub(crate) connect: Vec<LitStr>,
     pub(crate) resource: Vec<LitStr>,
     pub(crate) frame: Vec<LitStr>,
+    pub(crate) base_uri: Vec<LitStr>,
+    pub(crate) redirect: Vec<LitStr>,
 }
 
 /// Every key of `#[widget]` / `#[tool]`.
@@ -66,6 +68,7 @@ pub(crate) struct Attrs {
     pub(crate) visibility: Option<VisibilityAttr>,
     pub(crate) output: Option<syn::Type>,
     pub(crate) csp: Option<CspAttr>,
+    pub(crate) permissions: Option<Vec<LitStr>>,
 }
 
 const TOOL_KEYS: &[&str] = &[
@@ -83,7 +86,7 @@ const TOOL_KEYS: &[&str] = &[
     "open_world",
 ];
 
-const WIDGET_KEYS: &[&str] = &["template", "prefers_border", "widget_description", "csp", "domain"];
+const WIDGET_KEYS: &[&str] = &["template", "prefers_border", "widget_description", "csp", "domain", "permissions"];
 
 fn set<T>(slot: &mut Option<T>, value: T, meta: &ParseNestedMeta<'_>, key: &str) -> syn::Result<()> {
     if slot.is_some() {
@@ -166,10 +169,12 @@ fn csp(meta: &ParseNestedMeta<'_>) -> syn::Result<CspAttr> {
             "connect" => &mut csp.connect,
             "resource" => &mut csp.resource,
             "frame" => &mut csp.frame,
+            "base_uri" => &mut csp.base_uri,
+            "redirect" => &mut csp.redirect,
             _ => {
                 return Err(inner.error(format_args!(
-                    "unknown CSP key `{key}`; expected `connect`, `resource` or `frame`: \
-                     csp(connect = [\"https://api.example.com\"])"
+                    "unknown CSP key `{key}`; expected `connect`, `resource`, `frame`, `base_uri` or \
+                     `redirect`: csp(connect = [\"https://api.example.com\"])"
                 )));
             }
         };
@@ -217,6 +222,10 @@ pub(crate) fn parse(kind: Kind, args: TokenStream) -> syn::Result<Attrs> {
                 set(&mut attrs.output, ty, &meta, &key)
             }
             "csp" => set(&mut attrs.csp, csp(&meta)?, &meta, &key),
+            "permissions" => {
+                let expr: Expr = meta.value()?.parse()?;
+                set(&mut attrs.permissions, string_list(expr, &key)?, &meta, &key)
+            }
             _ => {
                 let mut expected: Vec<&str> = TOOL_KEYS.to_vec();
                 if kind == Kind::Widget {

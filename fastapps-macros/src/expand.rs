@@ -71,6 +71,9 @@ fn build_call(spec: &Spec, ident: &syn::Ident) -> TokenStream {
             let connect = &spec.csp.connect;
             let resource = &spec.csp.resource;
             let frame = &spec.csp.frame;
+            let base_uri = &spec.csp.base_uri;
+            let redirect = &spec.csp.redirect;
+            let permissions = &spec.permissions;
             let domain = opt_str(&spec.domain);
             let widget_description = opt_str(&spec.widget_description);
             let prefers_border = match spec.prefers_border {
@@ -84,6 +87,10 @@ fn build_call(spec: &Spec, ident: &syn::Ident) -> TokenStream {
                     connect_domains: &[#(#connect),*],
                     resource_domains: &[#(#resource),*],
                     frame_domains: &[#(#frame),*],
+                    base_uri_domains: &[#(#base_uri),*],
+                    redirect_domains: &[#(#redirect),*],
+                    permissions: &[#(#permissions),*],
+                    html: __fastapps_widget_html(),
                     domain: #domain,
                     prefers_border: #prefers_border,
                     widget_description: #widget_description,
@@ -114,11 +121,16 @@ pub(crate) fn tool_like(kind: Kind, args: TokenStream, item: TokenStream) -> syn
         });
     }
     let build = build_call(&spec, &item.ident);
+    let html = match kind {
+        Kind::Widget => widget_html(&spec),
+        Kind::Tool => TokenStream::new(),
+    };
     Ok(quote! {
         #derives
         #item
 
         const _: () = {
+            #html
             fn __fastapps_tool_def() -> ::fastapps_core::registry::ToolDef {
                 #build
             }
@@ -127,4 +139,51 @@ pub(crate) fn tool_like(kind: Kind, args: TokenStream, item: TokenStream) -> syn
             }
         };
     })
+}
+
+/// Where the widget's HTML comes from: in debug builds the project's `assets/` folder, read at
+/// run time (a rebuild shows without a restart); in release builds the file `assets/manifest.json`
+/// names, embedded now (one binary to deploy). A widget whose `template` was written must have
+/// its asset in a release build.
+fn widget_html(spec: &Spec) -> TokenStream {
+    let dir = std::env::var("CARGO_MANIFEST_DIR").map(|d| std::path::Path::new(&d).join("assets")).unwrap_or_default();
+    let dir_str = dir.to_string_lossy().into_owned();
+    let manifest = dir.join("manifest.json");
+    let found = std::fs::read_to_string(&manifest)
+        .ok()
+        .and_then(|text| serde_json::from_str::<serde_json::Value>(&text).ok())
+        .and_then(|m| m["widgets"][spec.template.as_str()]["html"].as_str().map(str::to_owned))
+        .filter(|file| !file.contains(['/', '\\']) && !file.starts_with('.'))
+        .map(|file| dir.join(file))
+        .filter(|path| path.is_file());
+    let release = match found {
+        Some(path) => {
+            let path = path.to_string_lossy().into_owned();
+            let manifest = manifest.to_string_lossy().into_owned();
+            quote! {
+                // Recompile when a rebuild of the widgets changes the manifest.
+                const _: &[u8] = ::core::include_bytes!(#manifest);
+                ::fastapps_core::registry::WidgetHtml::Embedded(::core::include_str!(#path))
+            }
+        }
+        None if spec.template_explicit => {
+            let message = format!(
+                "widget template {:?} has no built asset in {dir_str} (per its manifest.json); run `fastapps build` \
+                 before a release build",
+                spec.template
+            );
+            quote!(::core::compile_error!(#message))
+        }
+        None => quote!(::fastapps_core::registry::WidgetHtml::Missing),
+    };
+    quote! {
+        #[cfg(debug_assertions)]
+        fn __fastapps_widget_html() -> ::fastapps_core::registry::WidgetHtml {
+            ::fastapps_core::registry::WidgetHtml::Assets(::std::path::PathBuf::from(#dir_str))
+        }
+        #[cfg(not(debug_assertions))]
+        fn __fastapps_widget_html() -> ::fastapps_core::registry::WidgetHtml {
+            #release
+        }
+    }
 }

@@ -28,7 +28,11 @@ pub(crate) struct Spec {
     pub(crate) output: Option<syn::Type>,
     pub(crate) auth: Option<Auth>,
     pub(crate) template: String,
+    /// Whether `template` was written (a missing asset is then a compile error in release).
+    pub(crate) template_explicit: bool,
     pub(crate) csp: CspAttr,
+    /// MCP Apps permission names.
+    pub(crate) permissions: Vec<String>,
     pub(crate) domain: Option<String>,
     pub(crate) prefers_border: Option<bool>,
     pub(crate) widget_description: Option<String>,
@@ -170,9 +174,24 @@ pub(crate) fn validate(kind: Kind, attrs: Attrs, input: &mut Input) -> syn::Resu
     }
 
     let csp = attrs.csp.unwrap_or_default();
-    for lit in csp.connect.iter().chain(&csp.resource).chain(&csp.frame) {
+    for lit in csp.connect.iter().chain(&csp.resource).chain(&csp.frame).chain(&csp.base_uri).chain(&csp.redirect) {
         check_origin(lit, "the CSP domain")?;
     }
+    let permissions = attrs
+        .permissions
+        .iter()
+        .flatten()
+        .map(|lit| match lit.value().as_str() {
+            "camera" => Ok("camera".to_owned()),
+            "microphone" => Ok("microphone".to_owned()),
+            "geolocation" => Ok("geolocation".to_owned()),
+            "clipboard_write" => Ok("clipboardWrite".to_owned()),
+            _ => Err(syn::Error::new(
+                lit.span(),
+                "unknown permission; expected \"camera\", \"microphone\", \"geolocation\" or \"clipboard_write\"",
+            )),
+        })
+        .collect::<syn::Result<Vec<_>>>()?;
     if let Some(domain) = &attrs.domain {
         check_origin(domain, "`domain`")?;
     }
@@ -193,8 +212,10 @@ pub(crate) fn validate(kind: Kind, attrs: Attrs, input: &mut Input) -> syn::Resu
         visibility_explicit: attrs.visibility.is_some() || attrs.widget_accessible.is_some(),
         output: attrs.output,
         auth: input.auth.take(),
+        template_explicit: attrs.template.is_some(),
         template,
         csp,
+        permissions,
         domain: attrs.domain.map(|d| d.value()),
         prefers_border: attrs.prefers_border.map(|f| f.value),
         widget_description: non_empty(&attrs.widget_description, "widget_description")?,

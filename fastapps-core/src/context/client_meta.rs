@@ -118,7 +118,7 @@ impl Context {
     /// Whether the client declared the MCP Apps extension (it renders
     /// `text/html;profile=mcp-app` widgets and speaks the `ui/*` bridge).
     pub fn supports_mcp_apps(&self) -> bool {
-        self.client_capabilities().is_some_and(|c| c.extension(MCP_APPS_EXTENSION).is_some())
+        self.client().declares_mcp_apps()
     }
 
     /// Whether the client presents itself as ChatGPT (`clientInfo.name` `openai-mcp`, or

@@ -41,6 +41,11 @@ impl ClientState {
         Self { session_id, protocol_version, info, capabilities, meta, log_level: AtomicU8::new(LOG_LEVEL_UNSET) }
     }
 
+    /// Whether the client declared the MCP Apps extension.
+    pub(crate) fn declares_mcp_apps(&self) -> bool {
+        self.capabilities.as_ref().is_some_and(|c| c.extension(super::MCP_APPS_EXTENSION).is_some())
+    }
+
     pub(crate) fn set_log_level(&self, level: LoggingLevel) {
         self.log_level.store(level.as_u8(), Ordering::Relaxed);
     }

@@ -29,7 +29,7 @@ pub use resource::{ResourceDef, ResourceRequest, ResourceTemplateDef};
 pub(crate) use security::Refusal;
 pub use security::Security;
 pub use tool::ToolDef;
-pub use widget_template::{Csp, WidgetTemplate};
+pub use widget_template::{Csp, WidgetDialect, WidgetHtml, WidgetTemplate};
 
 pub(crate) use uri_template::UriTemplate;
 
@@ -115,6 +115,14 @@ pub enum BuildError {
         /// The supported scopes, comma separated.
         supported: String,
     },
+    /// A widget template's HTML cannot be served.
+    #[error("widget template {template:?} cannot be served: {reason}")]
+    WidgetHtml {
+        /// The template.
+        template: String,
+        /// Why.
+        reason: String,
+    },
     /// Two prompts share a name.
     #[error("two prompts are named {0:?}; prompt names must be unique")]
     DuplicatePrompt(String),
@@ -191,8 +199,9 @@ pub struct Registry {
     prompt_index: HashMap<String, usize>,
     page_size: usize,
     tool_pages: Pages,
-    resource_pages: Pages,
-    template_pages: Pages,
+    /// Per [`WidgetDialect`]: widget HTML is listed with the dialect's MIME type.
+    resource_pages: [Pages; 2],
+    template_pages: [Pages; 2],
     prompt_pages: Pages,
 }
 
@@ -297,24 +306,39 @@ impl Registry {
         }
 
         let tool_list: Vec<Tool> = tools.iter().map(|t| t.tool.clone()).collect();
-        let resource_list: Vec<Resource> = resources.iter().map(|r| r.resource.clone()).collect();
-        let template_list: Vec<ResourceTemplate> = templates.iter().map(|(_, t)| t.template.clone()).collect();
+        let dialect_pages = |dialect: WidgetDialect| -> Result<(Pages, Pages), BuildError> {
+            let mime = |widget_html: bool, own: &Option<String>| {
+                if widget_html { Some(dialect.mime_type().to_owned()) } else { own.clone() }
+            };
+            let resource_list: Vec<Resource> = resources
+                .iter()
+                .map(|r| Resource { mime_type: mime(r.widget_html, &r.resource.mime_type), ..r.resource.clone() })
+                .collect();
+            let template_list: Vec<ResourceTemplate> = templates
+                .iter()
+                .map(|(_, t)| ResourceTemplate {
+                    mime_type: mime(t.widget_html, &t.template.mime_type),
+                    ..t.template.clone()
+                })
+                .collect();
+            let resource_pages = Pages::build(&resource_list, page_size, "resources", |resources, next_cursor| {
+                to_raw(&ListResourcesResult { resources, next_cursor })
+            })?;
+            let template_pages =
+                Pages::build(&template_list, page_size, "resource templates", |resource_templates, next_cursor| {
+                    to_raw(&ListResourceTemplatesResult { resource_templates, next_cursor })
+                })?;
+            Ok((resource_pages, template_pages))
+        };
+        let (apps_resources, apps_templates) = dialect_pages(WidgetDialect::McpApps)?;
+        let (sdk_resources, sdk_templates) = dialect_pages(WidgetDialect::AppsSdk)?;
         let prompt_list: Vec<Prompt> = prompts.iter().map(|p| p.prompt.clone()).collect();
         Ok(Self {
             tool_pages: Pages::build(&tool_list, page_size, "tools", |tools, next_cursor| {
                 to_raw(&ListToolsResult { tools, next_cursor })
             })?,
-            resource_pages: Pages::build(&resource_list, page_size, "resources", |resources, next_cursor| {
-                to_raw(&ListResourcesResult { resources, next_cursor })
-            })?,
-            template_pages: Pages::build(
-                &template_list,
-                page_size,
-                "resource templates",
-                |resource_templates, next_cursor| {
-                    to_raw(&ListResourceTemplatesResult { resource_templates, next_cursor })
-                },
-            )?,
+            resource_pages: [apps_resources, sdk_resources],
+            template_pages: [apps_templates, sdk_templates],
             prompt_pages: Pages::build(&prompt_list, page_size, "prompts", |prompts, next_cursor| {
                 to_raw(&ListPromptsResult { prompts, next_cursor })
             })?,
@@ -390,12 +414,20 @@ impl Registry {
         self.tool_pages.get(cursor, self.page_size)
     }
 
-    pub(crate) fn resources_page(&self, cursor: Option<&str>) -> Result<&RawValue, ErrorObject> {
-        self.resource_pages.get(cursor, self.page_size)
+    pub(crate) fn resources_page(
+        &self,
+        cursor: Option<&str>,
+        dialect: WidgetDialect,
+    ) -> Result<&RawValue, ErrorObject> {
+        self.resource_pages[dialect.index()].get(cursor, self.page_size)
     }
 
-    pub(crate) fn templates_page(&self, cursor: Option<&str>) -> Result<&RawValue, ErrorObject> {
-        self.template_pages.get(cursor, self.page_size)
+    pub(crate) fn templates_page(
+        &self,
+        cursor: Option<&str>,
+        dialect: WidgetDialect,
+    ) -> Result<&RawValue, ErrorObject> {
+        self.template_pages[dialect.index()].get(cursor, self.page_size)
     }
 
     pub(crate) fn prompts_page(&self, cursor: Option<&str>) -> Result<&RawValue, ErrorObject> {

@@ -40,6 +40,8 @@ where
 pub struct ResourceDef {
     pub(crate) resource: Resource,
     pub(crate) reader: ResourceReader,
+    /// A widget's HTML: listed with the MIME type of the client's widget dialect.
+    pub(crate) widget_html: bool,
 }
 
 impl std::fmt::Debug for ResourceDef {
@@ -55,7 +57,7 @@ impl ResourceDef {
         F: Fn(ResourceRequest, Context) -> Fut + Send + Sync + 'static,
         Fut: Future<Output = crate::Result<ReadResourceResult>> + Send + 'static,
     {
-        Self { resource: Resource::new(uri, name), reader: reader(read) }
+        Self { resource: Resource::new(uri, name), reader: reader(read), widget_html: false }
     }
 
     /// A resource with fixed text contents.
@@ -148,6 +150,8 @@ pub struct ResourceTemplateDef {
     pub(crate) template: ResourceTemplate,
     pub(crate) reader: ResourceReader,
     pub(crate) completers: HashMap<String, Completer>,
+    /// A widget's HTML: listed with the MIME type of the client's widget dialect.
+    pub(crate) widget_html: bool,
 }
 
 impl std::fmt::Debug for ResourceTemplateDef {
@@ -164,7 +168,7 @@ impl ResourceTemplateDef {
         Fut: Future<Output = crate::Result<ReadResourceResult>> + Send + 'static,
     {
         let template = ResourceTemplate { uri_template: uri_template.into(), name: name.into(), ..Default::default() };
-        Self { template, reader: reader(read), completers: HashMap::new() }
+        Self { template, reader: reader(read), completers: HashMap::new(), widget_html: false }
     }
 
     /// The display title.

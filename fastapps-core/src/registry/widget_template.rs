@@ -1,6 +1,30 @@
 //! The widget template a render tool points at: its `ui://` URI and the resource-level
 //! settings (CSP, domain, border, description) its HTML resource is served with.
 
+/// The two ways hosts render widget HTML, told apart by the resource's MIME type.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum WidgetDialect {
+    /// The MCP Apps standard: `text/html;profile=mcp-app`, for clients that declare the
+    /// `io.modelcontextprotocol/ui` extension.
+    McpApps,
+    /// The OpenAI Apps SDK's original type, `text/html+skybridge`.
+    AppsSdk,
+}
+
+impl WidgetDialect {
+    /// The HTML resource's MIME type.
+    pub const fn mime_type(self) -> &'static str {
+        match self {
+            Self::McpApps => "text/html;profile=mcp-app",
+            Self::AppsSdk => "text/html+skybridge",
+        }
+    }
+
+    pub(crate) const fn index(self) -> usize {
+        self as usize
+    }
+}
+
 /// Domains a widget's sandbox may reach, by purpose.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Csp {
@@ -10,6 +34,42 @@ pub struct Csp {
     pub resource: Vec<String>,
     /// Embedded iframes (`frame_domains`, `frameDomains`).
     pub frame: Vec<String>,
+    /// `<base href>` targets (MCP Apps `baseUriDomains`).
+    pub base_uri: Vec<String>,
+    /// Links opened without ChatGPT's safe-link prompt (Apps SDK `redirect_domains`).
+    pub redirect: Vec<String>,
+}
+
+impl Csp {
+    /// Appends `other`'s domains that are not here yet, keeping the order of first mention.
+    pub fn merge(&mut self, other: &Csp) {
+        fn extend(into: &mut Vec<String>, from: &[String]) {
+            for domain in from {
+                if !into.contains(domain) {
+                    into.push(domain.clone());
+                }
+            }
+        }
+        extend(&mut self.connect, &other.connect);
+        extend(&mut self.resource, &other.resource);
+        extend(&mut self.frame, &other.frame);
+        extend(&mut self.base_uri, &other.base_uri);
+        extend(&mut self.redirect, &other.redirect);
+    }
+}
+
+/// Where a widget template's HTML comes from.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum WidgetHtml {
+    /// Embedded in the binary at compile time (release builds): one file to deploy.
+    Embedded(&'static str),
+    /// Read from the project's built assets folder (holding `manifest.json`) on every read
+    /// (debug builds), so a rebuild shows without a restart.
+    Assets(std::path::PathBuf),
+    /// Given to the builder as a string.
+    Inline(std::sync::Arc<str>),
+    /// No built asset existed when the crate was compiled.
+    Missing,
 }
 
 /// A widget template as declared on a `#[widget]`.
@@ -27,6 +87,11 @@ pub struct WidgetTemplate {
     pub prefers_border: Option<bool>,
     /// What the widget shows, for the model (`openai/widgetDescription`).
     pub description: Option<String>,
+    /// Device permissions the widget asks for (`ui.permissions`): `camera`, `microphone`,
+    /// `geolocation`, `clipboardWrite`.
+    pub permissions: Vec<String>,
+    /// The HTML.
+    pub html: WidgetHtml,
 }
 
 impl WidgetTemplate {
@@ -40,6 +105,8 @@ impl WidgetTemplate {
             domain: None,
             prefers_border: None,
             description: None,
+            permissions: Vec::new(),
+            html: WidgetHtml::Missing,
         }
     }
 }

@@ -1,5 +1,7 @@
 //! [`ServerBuilder`]: everything about a server that is decided before it starts.
 
+use std::collections::HashMap;
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -8,10 +10,12 @@ use axum::Router;
 use super::origin::OriginPolicy;
 use super::session::SessionStore;
 use super::{ServerState, TransportConfig, WidgetMcpServer};
+use crate::context::MCP_APPS_EXTENSION;
 use crate::protocol::{Enabled, Implementation, ListChanged, ResourcesCapability, ServerCapabilities};
 use crate::registry::{
-    BuildError, Entries, PromptDef, Registry, ResourceDef, ResourceTemplateDef, ToolDef, registered_tools,
+    BuildError, Csp, Entries, PromptDef, Registry, ResourceDef, ResourceTemplateDef, ToolDef, registered_tools,
 };
+use crate::widget::{ProjectConfig, WidgetSettings, add_widget_resources};
 
 /// Builds a [`WidgetMcpServer`]. Start with [`WidgetMcpServer::builder`].
 ///
@@ -35,6 +39,11 @@ pub struct ServerBuilder {
     request_timeout: Duration,
     macro_tools: bool,
     scopes_supported: Option<Vec<String>>,
+    project: ProjectConfig,
+    widget_csp: Csp,
+    widget_html: HashMap<String, Arc<str>>,
+    mcp_apps_for_all: bool,
+    assets_dir: Option<PathBuf>,
 }
 
 impl ServerBuilder {
@@ -55,6 +64,11 @@ impl ServerBuilder {
             request_timeout: Duration::from_secs(60),
             macro_tools: true,
             scopes_supported: None,
+            project: ProjectConfig::default(),
+            widget_csp: Csp::default(),
+            widget_html: HashMap::new(),
+            mcp_apps_for_all: false,
+            assets_dir: None,
         }
     }
 
@@ -98,6 +112,40 @@ impl ServerBuilder {
         S: Into<String>,
     {
         self.scopes_supported = Some(scopes.into_iter().map(Into::into).collect());
+        self
+    }
+
+    /// The project's configuration (`fastapps.toml`): widget CSP domains for every widget and
+    /// the public URL, when the builder has none.
+    pub fn project_config(mut self, config: ProjectConfig) -> Self {
+        self.project = config;
+        self
+    }
+
+    /// Domains every widget may reach, after each widget's own and the project's.
+    pub fn widget_csp(mut self, csp: Csp) -> Self {
+        self.widget_csp.merge(&csp);
+        self
+    }
+
+    /// The HTML of the widget template `template`, instead of its built asset (for HTML made
+    /// some other way, and for tests).
+    pub fn widget_html(mut self, template: impl Into<String>, html: impl Into<Arc<str>>) -> Self {
+        self.widget_html.insert(template.into(), html.into());
+        self
+    }
+
+    /// Serve widget HTML as `text/html;profile=mcp-app` to every client (default: only to
+    /// clients that declare the MCP Apps extension; the others get `text/html+skybridge`).
+    pub fn mcp_apps_for_all(mut self, all: bool) -> Self {
+        self.mcp_apps_for_all = all;
+        self
+    }
+
+    /// Serves the files of `dir` under `/assets/` (hosted widget builds load their scripts
+    /// and styles from there), cached for a year when their name carries a content hash.
+    pub fn serve_assets(mut self, dir: impl Into<PathBuf>) -> Self {
+        self.assets_dir = Some(dir.into());
         self
     }
 
@@ -196,10 +244,15 @@ impl ServerBuilder {
         self.public_url.as_deref()
     }
 
+    /// The public URL: the builder's, else the project config's.
+    fn effective_public_url(&self) -> Option<&str> {
+        self.public_url.as_deref().or(self.project.public_url.as_deref())
+    }
+
     fn origin_policy(&self) -> Result<OriginPolicy, BuildError> {
         let mut policy = OriginPolicy::loopback();
         let invalid = |setting: &'static str| move |reason| BuildError::InvalidSetting { setting, reason };
-        if let Some(url) = &self.public_url {
+        if let Some(url) = self.effective_public_url() {
             policy.allow_public_url(url).map_err(invalid("public_url"))?;
         }
         for origin in &self.allowed_origins {
@@ -223,13 +276,28 @@ impl ServerBuilder {
             return Err(BuildError::InvalidSetting { setting: "max_sessions", reason: "must be at least 1".into() });
         }
         let origins = self.origin_policy()?;
+        // Widget CSP, in order: each widget's own (added per widget), the project's, the
+        // public URL's origin (hosted assets load from there), the builder's.
+        let mut global_csp: Csp = self.project.csp.clone().into();
+        if let Some(origin) = self.effective_public_url().and_then(url_origin) {
+            global_csp.merge(&Csp { resource: vec![origin], ..Csp::default() });
+        }
+        global_csp.merge(&self.widget_csp);
+        let widgets =
+            Arc::new(WidgetSettings { global_csp, mcp_apps_for_all: self.mcp_apps_for_all, html: self.widget_html });
         let mut entries = self.entries;
         if self.macro_tools {
             let mut tools = registered_tools();
             tools.append(&mut entries.tools);
             entries.tools = tools;
         }
+        add_widget_resources(&mut entries, &widgets)?;
         let registry = Registry::build(entries, self.page_size, None, self.scopes_supported.as_deref())?;
+        let extensions = (!registry.widget_templates().is_empty()).then(|| {
+            let mut map = serde_json::Map::new();
+            map.insert(MCP_APPS_EXTENSION.into(), serde_json::json!({}));
+            map
+        });
         let capabilities = ServerCapabilities {
             tools: registry.has_tools().then_some(ListChanged { list_changed: false }),
             resources: registry.has_resources().then_some(ResourcesCapability { subscribe: true, list_changed: false }),
@@ -237,7 +305,7 @@ impl ServerBuilder {
             logging: Some(Enabled {}),
             completions: registry.has_completions().then_some(Enabled {}),
             experimental: None,
-            extensions: None,
+            extensions,
         };
         let state = ServerState {
             registry,
@@ -252,12 +320,24 @@ impl ServerBuilder {
             origins,
             sessions: SessionStore::new(self.session_ttl, self.max_sessions),
             pending: Arc::default(),
+            widgets,
         };
-        Ok(WidgetMcpServer { state: Arc::new(state), path: self.path.into() })
+        Ok(WidgetMcpServer {
+            state: Arc::new(state),
+            path: self.path.into(),
+            assets_dir: self.assets_dir.map(Arc::from),
+        })
     }
 
     /// Builds the server and returns its axum [`Router`].
     pub fn build(self) -> Result<Router, BuildError> {
         Ok(self.build_server()?.router())
     }
+}
+
+/// `scheme://host[:port]` of an absolute URL.
+fn url_origin(url: &str) -> Option<String> {
+    let (scheme, rest) = url.split_once("://")?;
+    let authority = rest.split(['/', '?', '#']).next().filter(|a| !a.is_empty())?;
+    Some(format!("{scheme}://{authority}"))
 }

@@ -75,11 +75,13 @@ pub(crate) async fn dispatch(
         methods::TOOLS_CALL => call_tool(&state, parse_params(params)?, scope).await,
         methods::RESOURCES_LIST => {
             let p: PaginatedParams = parse_params(params)?;
-            registry.resources_page(p.cursor.as_deref()).map(ToOwned::to_owned)
+            let dialect = state.widgets.dialect(scope.peer.client.declares_mcp_apps());
+            registry.resources_page(p.cursor.as_deref(), dialect).map(ToOwned::to_owned)
         }
         methods::RESOURCES_TEMPLATES_LIST => {
             let p: PaginatedParams = parse_params(params)?;
-            registry.templates_page(p.cursor.as_deref()).map(ToOwned::to_owned)
+            let dialect = state.widgets.dialect(scope.peer.client.declares_mcp_apps());
+            registry.templates_page(p.cursor.as_deref(), dialect).map(ToOwned::to_owned)
         }
         methods::RESOURCES_READ => read_resource(&state, parse_params(params)?, scope).await,
         methods::RESOURCES_SUBSCRIBE => {

@@ -1,5 +1,6 @@
 //! [`WidgetMcpServer`]: the builder, the axum router and the Streamable HTTP transport.
 
+mod assets;
 mod builder;
 mod dispatch;
 mod headers;
@@ -24,6 +25,7 @@ use crate::context::PendingRequests;
 use crate::protocol::jsonrpc::encode_notification;
 use crate::protocol::{Implementation, ResourceUpdatedParams, ServerCapabilities, methods};
 use crate::registry::Registry;
+use crate::widget::WidgetSettings;
 use origin::OriginPolicy;
 use session::SessionStore;
 
@@ -46,6 +48,7 @@ pub(crate) struct ServerState {
     pub(crate) origins: OriginPolicy,
     pub(crate) sessions: SessionStore,
     pub(crate) pending: Arc<PendingRequests>,
+    pub(crate) widgets: Arc<WidgetSettings>,
 }
 
 /// A built MCP server: its registry, settings and sessions, ready to be served or mounted.
@@ -71,6 +74,7 @@ pub(crate) struct ServerState {
 pub struct WidgetMcpServer {
     state: Arc<ServerState>,
     path: Arc<str>,
+    assets_dir: Option<Arc<std::path::Path>>,
 }
 
 impl WidgetMcpServer {
@@ -112,10 +116,14 @@ impl WidgetMcpServer {
                 HeaderName::from_static(headers::MCP_PROTOCOL_VERSION),
             ])
             .max_age(Duration::from_secs(3600));
-        Router::new()
+        let router = Router::new()
             .route(&self.path, post(transport::post).get(transport::get).delete(transport::delete))
             .layer(cors)
-            .with_state(self.state.clone())
+            .with_state(self.state.clone());
+        match &self.assets_dir {
+            Some(dir) => router.merge(assets::router(dir)),
+            None => router,
+        }
     }
 
     /// Tells every session subscribed to `uri` that the resource changed

@@ -145,7 +145,8 @@ impl ServerBuilder {
     }
 
     /// Reads the settings from the environment (and a `.env` file in the working directory,
-    /// which never overrides variables already set), then serves:
+    /// which never overrides variables already set) and the project's `fastapps.toml` (widget
+    /// CSP domains, public URL) when the working directory has one, then serves:
     ///
     /// | variable | meaning | default |
     /// |---|---|---|
@@ -168,6 +169,10 @@ impl ServerBuilder {
             && !e.not_found()
         {
             tracing::warn!(error = %e, "ignoring the .env file");
+        }
+        let config = std::path::Path::new("fastapps.toml");
+        if config.is_file() {
+            self = self.project_config(crate::widget::ProjectConfig::load(config)?);
         }
         let host = env_var("HOST").unwrap_or_else(|| "127.0.0.1".into());
         let port = match env_var("PORT") {

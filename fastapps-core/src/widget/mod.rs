@@ -27,13 +27,22 @@
 //! # fn main() {}
 //! ```
 
+mod assets;
+mod config;
+mod resource;
+
 use std::future::Future;
 
 use schemars::JsonSchema;
 use serde::de::DeserializeOwned;
 
+pub use assets::MANIFEST;
+pub use config::{CspConfig, ProjectConfig};
+pub(crate) use resource::{WidgetSettings, add_widget_resources};
+
 use crate::context::Context;
-use crate::registry::{Csp, ToolDef, WidgetTemplate};
+use crate::protocol::Meta;
+use crate::registry::{Csp, ToolDef, WidgetHtml, WidgetTemplate};
 use crate::tool::{ToolSpec, WidgetOutput, input_schema, parse_arguments};
 
 /// A widget whose arguments are `Self`. Implement it for a struct marked `#[widget(...)]`.
@@ -61,6 +70,14 @@ pub struct WidgetSpec {
     pub resource_domains: &'static [&'static str],
     /// `csp(frame = [...])`
     pub frame_domains: &'static [&'static str],
+    /// `csp(base_uri = [...])`
+    pub base_uri_domains: &'static [&'static str],
+    /// `csp(redirect = [...])`
+    pub redirect_domains: &'static [&'static str],
+    /// `permissions = [...]`
+    pub permissions: &'static [&'static str],
+    /// The HTML, as the macro found it at compile time.
+    pub html: WidgetHtml,
     /// `domain`
     pub domain: Option<&'static str>,
     /// `prefers_border`
@@ -77,10 +94,14 @@ impl WidgetSpec {
                 connect: owned(self.connect_domains),
                 resource: owned(self.resource_domains),
                 frame: owned(self.frame_domains),
+                base_uri: owned(self.base_uri_domains),
+                redirect: owned(self.redirect_domains),
             },
             domain: self.domain.map(str::to_owned),
             prefers_border: self.prefers_border,
             description: self.widget_description.map(str::to_owned),
+            permissions: owned(self.permissions),
+            html: self.html.clone(),
             ..WidgetTemplate::new(self.template)
         }
     }
@@ -90,14 +111,26 @@ impl WidgetSpec {
 /// Builds the [`ToolDef`] of a `#[widget]` struct (called by the macro's generated code).
 pub fn widget_def<T: Widget>(spec: WidgetSpec) -> ToolDef {
     let template = spec.template();
-    let mut def = ToolDef::new(spec.tool.name, |args, ctx| async move {
-        let this: T = match parse_arguments(args) {
-            Ok(this) => this,
-            Err(invalid) => return Ok(invalid),
-        };
-        Ok(this.execute(&ctx).await?.into_result())
-    });
     let mut meta = spec.tool.meta();
+    // Hosts read the invocation texts and the template from the result too; the widget's own
+    // `_meta` keys win.
+    let mut result_meta = meta.clone();
+    result_meta.insert("openai/outputTemplate".into(), template.uri.as_str().into());
+    let mut def = ToolDef::new(spec.tool.name, move |args, ctx| {
+        let result_meta = result_meta.clone();
+        async move {
+            let this: T = match parse_arguments(args) {
+                Ok(this) => this,
+                Err(invalid) => return Ok(invalid),
+            };
+            let mut result = this.execute(&ctx).await?.into_result();
+            let meta: &mut Meta = result.meta.get_or_insert_with(Meta::new);
+            for (key, value) in result_meta {
+                meta.entry(key).or_insert(value);
+            }
+            Ok(result)
+        }
+    });
     spec.tool.visibility.write(&mut meta, Some(&template.uri));
     spec.tool.apply_with_meta(&mut def, input_schema::<T>(), meta);
     def.widget_template(template)

@@ -11,7 +11,14 @@ use fastapps_core::prelude::*;
     visibility = "public",
     prefers_border,
     widget_description = "A map of pizza places.",
-    csp(connect = ["https://api.example.com"], resource = ["https://cdn.example.com"], frame = ["https://maps.example.com"]),
+    csp(
+        connect = ["https://api.example.com"],
+        resource = ["https://cdn.example.com"],
+        frame = ["https://maps.example.com"],
+        base_uri = ["https://cdn.example.com"],
+        redirect = ["https://checkout.example.com"],
+    ),
+    permissions = ["camera", "microphone", "geolocation", "clipboard_write"],
     domain = "https://pizzaz.example.com",
     read_only,
 )]
