@@ -35,6 +35,7 @@
 #![deny(missing_docs)]
 #![cfg_attr(not(test), warn(clippy::unwrap_used))]
 
+pub mod auth;
 pub mod context;
 mod error;
 pub mod protocol;

@@ -10,6 +10,7 @@ use axum::Router;
 use super::origin::OriginPolicy;
 use super::session::SessionStore;
 use super::{ServerState, TransportConfig, WidgetMcpServer};
+use crate::auth::Auth;
 use crate::context::MCP_APPS_EXTENSION;
 use crate::protocol::{Enabled, Implementation, ListChanged, ResourcesCapability, ServerCapabilities};
 use crate::registry::{
@@ -44,6 +45,7 @@ pub struct ServerBuilder {
     widget_html: HashMap<String, Arc<str>>,
     mcp_apps_for_all: bool,
     assets_dir: Option<PathBuf>,
+    auth: Option<Auth>,
 }
 
 impl ServerBuilder {
@@ -69,6 +71,7 @@ impl ServerBuilder {
             widget_html: HashMap::new(),
             mcp_apps_for_all: false,
             assets_dir: None,
+            auth: None,
         }
     }
 
@@ -139,6 +142,14 @@ impl ServerBuilder {
     /// clients that declare the MCP Apps extension; the others get `text/html+skybridge`).
     pub fn mcp_apps_for_all(mut self, all: bool) -> Self {
         self.mcp_apps_for_all = all;
+        self
+    }
+
+    /// Protects the server with OAuth 2.1: tokens are verified on every request, tools'
+    /// `#[auth_required]`/`#[optional_auth]` requirements are enforced, and the
+    /// protected-resource metadata is published. See [`Auth`].
+    pub fn auth(mut self, auth: Auth) -> Self {
+        self.auth = Some(auth);
         self
     }
 
@@ -292,7 +303,23 @@ impl ServerBuilder {
             entries.tools = tools;
         }
         add_widget_resources(&mut entries, &widgets)?;
-        let registry = Registry::build(entries, self.page_size, None, self.scopes_supported.as_deref())?;
+        let scopes_supported =
+            self.scopes_supported.as_deref().or(self.auth.as_ref().and_then(Auth::explicit_scopes_supported));
+        let default_scopes = self.auth.as_ref().map(Auth::default_scopes);
+        let registry = Registry::build(entries, self.page_size, default_scopes, scopes_supported)?;
+        let fallback_resource = self
+            .public_url
+            .as_deref()
+            .or(self.project.public_url.as_deref())
+            .map(|url| format!("{}{}", url.trim_end_matches('/'), self.path));
+        let auth = match self.auth {
+            Some(auth) => {
+                let security: Vec<&crate::registry::Security> =
+                    registry.tools().map(|t| t.security_requirement()).collect();
+                Some(Arc::new(auth.resolve(fallback_resource, &security)?))
+            }
+            None => None,
+        };
         let extensions = (!registry.widget_templates().is_empty()).then(|| {
             let mut map = serde_json::Map::new();
             map.insert(MCP_APPS_EXTENSION.into(), serde_json::json!({}));
@@ -321,6 +348,7 @@ impl ServerBuilder {
             sessions: SessionStore::new(self.session_ttl, self.max_sessions),
             pending: Arc::default(),
             widgets,
+            auth,
         };
         Ok(WidgetMcpServer {
             state: Arc::new(state),

@@ -9,8 +9,10 @@ use serde_json::value::RawValue;
 use tokio_util::sync::CancellationToken;
 
 use super::ServerState;
+use super::reply::HttpError;
 use super::session::Session;
-use crate::context::{Context, Peer};
+use crate::auth::RefusalMode;
+use crate::context::{AccessToken, Context, Peer};
 use crate::protocol::jsonrpc::{parse_params, to_raw};
 use crate::protocol::{
     CallToolParams, CallToolResult, CompleteParams, CompleteResult, Completion, CompletionReference, ErrorObject,
@@ -18,19 +20,37 @@ use crate::protocol::{
     RequestId, ResourceUriParams, SetLevelParams, methods,
 };
 use crate::registry::{Refusal, ResourceRequest};
+use http::StatusCode;
 
-pub(crate) type RpcResult = Result<Box<RawValue>, ErrorObject>;
+/// Why a request got no result.
+#[derive(Debug)]
+pub(crate) enum Failure {
+    /// A JSON-RPC error.
+    Rpc(ErrorObject),
+    /// An HTTP-level refusal (a tool's authorization in the HTTP form).
+    Http(HttpError),
+}
+
+impl From<ErrorObject> for Failure {
+    fn from(error: ErrorObject) -> Self {
+        Self::Rpc(error)
+    }
+}
+
+pub(crate) type RpcResult = Result<Box<RawValue>, Failure>;
 
 /// What a handler needs to build its [`Context`] once the params (and their `_meta`) are read.
 pub(crate) struct Scope {
     pub(crate) id: RequestId,
     pub(crate) peer: Peer,
     pub(crate) cancellation: CancellationToken,
+    /// The authenticated caller.
+    pub(crate) user: Option<Arc<AccessToken>>,
 }
 
 impl Scope {
     fn context(self, meta: Option<Meta>) -> Context {
-        Context::new(self.id, meta, self.peer, self.cancellation, None)
+        Context::new(self.id, meta, self.peer, self.cancellation, self.user)
     }
 }
 
@@ -58,21 +78,33 @@ pub(crate) async fn dispatch(
     params: Option<Box<RawValue>>,
     scope: Scope,
 ) -> RpcResult {
-    let params = params.as_deref();
+    if method == methods::TOOLS_CALL {
+        // The one method whose refusal may be an HTTP status: decided here, before any reply.
+        return call_tool(&state, parse_params(params.as_deref())?, scope).await;
+    }
+    answer(&state, session, &method, params.as_deref(), scope).await.map_err(Failure::Rpc)
+}
+
+async fn answer(
+    state: &Arc<ServerState>,
+    session: Option<Arc<Session>>,
+    method: &str,
+    params: Option<&RawValue>,
+    scope: Scope,
+) -> Result<Box<RawValue>, ErrorObject> {
     let registry = &state.registry;
-    match method.as_str() {
+    match method {
         methods::PING => Ok(empty_object()),
         methods::INITIALIZE => {
             // Reached only when a session-bound request repeats `initialize`; answer it
             // without creating anything.
             let params: InitializeParams = parse_params(params)?;
-            to_raw(&initialize(&state, &params).1)
+            to_raw(&initialize(state, &params).1)
         }
         methods::TOOLS_LIST => {
             let p: PaginatedParams = parse_params(params)?;
             registry.tools_page(p.cursor.as_deref()).map(ToOwned::to_owned)
         }
-        methods::TOOLS_CALL => call_tool(&state, parse_params(params)?, scope).await,
         methods::RESOURCES_LIST => {
             let p: PaginatedParams = parse_params(params)?;
             let dialect = state.widgets.dialect(scope.peer.client.declares_mcp_apps());
@@ -83,7 +115,7 @@ pub(crate) async fn dispatch(
             let dialect = state.widgets.dialect(scope.peer.client.declares_mcp_apps());
             registry.templates_page(p.cursor.as_deref(), dialect).map(ToOwned::to_owned)
         }
-        methods::RESOURCES_READ => read_resource(&state, parse_params(params)?, scope).await,
+        methods::RESOURCES_READ => read_resource(state, parse_params(params)?, scope).await,
         methods::RESOURCES_SUBSCRIBE => {
             let p: ResourceUriParams = parse_params(params)?;
             if let Some(session) = session {
@@ -102,8 +134,8 @@ pub(crate) async fn dispatch(
             let p: PaginatedParams = parse_params(params)?;
             registry.prompts_page(p.cursor.as_deref()).map(ToOwned::to_owned)
         }
-        methods::PROMPTS_GET => get_prompt(&state, parse_params(params)?, scope).await,
-        methods::COMPLETION_COMPLETE => complete(&state, parse_params(params)?).await,
+        methods::PROMPTS_GET => get_prompt(state, parse_params(params)?, scope).await,
+        methods::COMPLETION_COMPLETE => complete(state, parse_params(params)?).await,
         methods::LOGGING_SET_LEVEL => {
             let p: SetLevelParams = parse_params(params)?;
             let level: LoggingLevel = p.level.parse().map_err(|e: String| {
@@ -114,7 +146,7 @@ pub(crate) async fn dispatch(
             scope.peer.client.set_log_level(level);
             Ok(empty_object())
         }
-        _ => Err(ErrorObject::method_not_found(&method)),
+        _ => Err(ErrorObject::method_not_found(method)),
     }
 }
 
@@ -137,34 +169,73 @@ async fn call_tool(state: &ServerState, params: CallToolParams, scope: Scope) ->
         .ok_or_else(|| ErrorObject::invalid_params(format!("Unknown tool: {}", params.name)))?;
     let ctx = scope.context(params.meta);
     if let Err(refusal) = tool.security.authorize(ctx.user().ok()) {
-        return to_raw(&refused(&params.name, &refusal));
+        return refuse(state, &ctx, &params.name, tool.security.scopes(), &refusal);
     }
     let args = params.arguments.unwrap_or_default();
     let result = match guarded(&params.name, (tool.handler)(args, ctx)).await {
         Ok(result) => result,
         Err(err) => match err.as_rpc() {
-            Some(_) => return Err(err.into_rpc()),
+            Some(_) => return Err(Failure::Rpc(err.into_rpc())),
             None => {
                 tracing::debug!(tool = %params.name, error = %err, "tool returned an error");
                 CallToolResult::error(err.to_string())
             }
         },
     };
-    to_raw(&result)
+    Ok(to_raw(&result)?)
 }
 
-/// The result for a call the tool's security requirement refuses.
-fn refused(tool: &str, refusal: &Refusal) -> CallToolResult {
-    let message = match refusal {
-        Refusal::Unauthenticated { .. } => format!("Authentication required: sign in to use {tool}."),
-        Refusal::InsufficientScope { missing, .. } => {
-            format!("Permission required: {tool} needs the scopes {}.", missing.join(", "))
+/// The answer to a call the tool's requirement refuses: an HTTP challenge (401/403) or a
+/// result carrying it in `_meta["mcp/www_authenticate"]`, per the server's refusal mode.
+fn refuse(state: &ServerState, ctx: &Context, tool: &str, tool_scopes: &[String], refusal: &Refusal) -> RpcResult {
+    let (message, description) = match refusal {
+        Refusal::Unauthenticated { .. } => {
+            (format!("Authentication required: sign in to use {tool}."), "Sign in to continue".to_owned())
         }
+        Refusal::InsufficientScope { missing, .. } => (
+            format!("Permission required: {tool} needs the scopes {}.", missing.join(", ")),
+            format!("Additional permission required: {}", missing.join(" ")),
+        ),
     };
-    CallToolResult::error(message)
+    let Some(auth) = &state.auth else {
+        // No authorization server to send the caller to: say so plainly.
+        return Ok(to_raw(&CallToolResult::error(message))?);
+    };
+    let scopes = auth.scopes_for(tool_scopes);
+    let http = match auth.refusal {
+        RefusalMode::Http => true,
+        RefusalMode::ToolResult => false,
+        RefusalMode::Hybrid => !ctx.is_chatgpt(),
+    };
+    if http {
+        let refusal = match refusal {
+            Refusal::Unauthenticated { .. } => HttpError::oauth(
+                StatusCode::UNAUTHORIZED,
+                auth.missing_token(&scopes).to_string(),
+                "invalid_token",
+                "Authorization required",
+            ),
+            Refusal::InsufficientScope { .. } => HttpError::oauth(
+                StatusCode::FORBIDDEN,
+                auth.insufficient_scope(&scopes, &description).to_string(),
+                "insufficient_scope",
+                &description,
+            ),
+        };
+        return Err(Failure::Http(refusal));
+    }
+    // ChatGPT's account linking reads this: it needs `error` and `error_description`.
+    let challenge = auth.insufficient_scope(&scopes, &description).to_string();
+    let mut meta = crate::protocol::Meta::new();
+    meta.insert("mcp/www_authenticate".into(), serde_json::json!([challenge]));
+    Ok(to_raw(&CallToolResult::error(message).with_meta(meta))?)
 }
 
-async fn read_resource(state: &ServerState, params: ResourceUriParams, scope: Scope) -> RpcResult {
+async fn read_resource(
+    state: &ServerState,
+    params: ResourceUriParams,
+    scope: Scope,
+) -> Result<Box<RawValue>, ErrorObject> {
     let registry = &state.registry;
     let (reader, variables) = match registry.resource(&params.uri) {
         Some(def) => (&def.reader, HashMap::new()),
@@ -179,7 +250,7 @@ async fn read_resource(state: &ServerState, params: ResourceUriParams, scope: Sc
     to_raw(&result)
 }
 
-async fn get_prompt(state: &ServerState, params: GetPromptParams, scope: Scope) -> RpcResult {
+async fn get_prompt(state: &ServerState, params: GetPromptParams, scope: Scope) -> Result<Box<RawValue>, ErrorObject> {
     let prompt = state
         .registry
         .prompt(&params.name)
@@ -196,7 +267,7 @@ async fn get_prompt(state: &ServerState, params: GetPromptParams, scope: Scope) 
     to_raw(&result)
 }
 
-async fn complete(state: &ServerState, params: CompleteParams) -> RpcResult {
+async fn complete(state: &ServerState, params: CompleteParams) -> Result<Box<RawValue>, ErrorObject> {
     let registry = &state.registry;
     let completers = match &params.reference {
         CompletionReference::Prompt { name } => {

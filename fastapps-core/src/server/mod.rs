@@ -1,6 +1,7 @@
 //! [`WidgetMcpServer`]: the builder, the axum router and the Streamable HTTP transport.
 
 mod assets;
+mod authenticate;
 mod builder;
 mod dispatch;
 mod headers;
@@ -21,6 +22,7 @@ use tower_http::cors::{AllowOrigin, CorsLayer};
 pub use builder::ServerBuilder;
 pub use serve::{BindAddr, ServeError};
 
+use crate::auth::AuthRuntime;
 use crate::context::PendingRequests;
 use crate::protocol::jsonrpc::encode_notification;
 use crate::protocol::{Implementation, ResourceUpdatedParams, ServerCapabilities, methods};
@@ -49,6 +51,7 @@ pub(crate) struct ServerState {
     pub(crate) sessions: SessionStore,
     pub(crate) pending: Arc<PendingRequests>,
     pub(crate) widgets: Arc<WidgetSettings>,
+    pub(crate) auth: Option<Arc<AuthRuntime>>,
 }
 
 /// A built MCP server: its registry, settings and sessions, ready to be served or mounted.
@@ -120,6 +123,10 @@ impl WidgetMcpServer {
             .route(&self.path, post(transport::post).get(transport::get).delete(transport::delete))
             .layer(cors)
             .with_state(self.state.clone());
+        let router = match &self.state.auth {
+            Some(auth) => router.merge(crate::auth::metadata_router(auth)),
+            None => router,
+        };
         match &self.assets_dir {
             Some(dir) => router.merge(assets::router(dir)),
             None => router,

@@ -20,9 +20,31 @@ use crate::protocol::{ErrorObject, RequestId};
 const APPLICATION_JSON: HeaderValue = HeaderValue::from_static("application/json");
 const TEXT_EVENT_STREAM: HeaderValue = HeaderValue::from_static("text/event-stream");
 
-/// The encoded JSON-RPC response of a request; `None` when the request was cancelled and, as
-/// the spec asks, gets no response.
-pub(crate) type Outcome = Option<Vec<u8>>;
+/// How a request ended.
+#[derive(Debug)]
+pub(crate) enum Outcome {
+    /// The encoded JSON-RPC response.
+    Reply(Vec<u8>),
+    /// Cancelled: as the spec asks, no response.
+    Cancelled,
+    /// Refused at the HTTP level (401/403): decided before the handler ran, so before anything
+    /// was streamed.
+    Refused(HttpError),
+}
+
+impl Outcome {
+    /// The bytes to stream as the last event, if any. A refusal can only be told in-band here.
+    fn into_message(self, id: &RequestId) -> Option<Vec<u8>> {
+        match self {
+            Self::Reply(bytes) => Some(bytes),
+            Self::Cancelled => None,
+            Self::Refused(refusal) => {
+                let error = ErrorObject::new(codes::BAD_REQUEST, format!("Refused: HTTP {}", refusal.status()));
+                Some(encode_error(Some(id), &error))
+            }
+        }
+    }
+}
 
 /// A request's handling, once it has been moved off the stack to keep running while its
 /// notifications stream out.
@@ -50,6 +72,8 @@ pub(crate) struct HttpError {
     status: StatusCode,
     body: Vec<u8>,
     allow: Option<&'static str>,
+    www_authenticate: Option<String>,
+    retry_after: Option<u32>,
 }
 
 impl HttpError {
@@ -58,7 +82,28 @@ impl HttpError {
     }
 
     pub(crate) fn with_body(status: StatusCode, body: Vec<u8>) -> Self {
-        Self { status, body, allow: None }
+        Self { status, body, allow: None, www_authenticate: None, retry_after: None }
+    }
+
+    /// An OAuth refusal: the status, its `WWW-Authenticate` challenge, and an OAuth error body
+    /// (`{"error":…,"error_description":…}`).
+    pub(crate) fn oauth(status: StatusCode, challenge: String, error: &str, description: &str) -> Self {
+        let body = serde_json::to_vec(&serde_json::json!({ "error": error, "error_description": description }))
+            .unwrap_or_default();
+        Self { www_authenticate: Some(challenge), ..Self::with_body(status, body) }
+    }
+
+    /// `503 Service Unavailable` with `Retry-After`.
+    pub(crate) fn unavailable(message: &str, retry_after: u32) -> Self {
+        Self {
+            retry_after: Some(retry_after),
+            ..Self::new(StatusCode::SERVICE_UNAVAILABLE, codes::BAD_REQUEST, message)
+        }
+    }
+
+    /// The status.
+    pub(crate) fn status(&self) -> StatusCode {
+        self.status
     }
 
     /// `400 Bad Request` with the SDKs' `-32000` code.
@@ -75,8 +120,15 @@ impl HttpError {
 impl IntoResponse for HttpError {
     fn into_response(self) -> Response {
         let mut response = json(self.status, self.body, None);
+        let headers = response.headers_mut();
         if let Some(allow) = self.allow {
-            response.headers_mut().insert(http::header::ALLOW, HeaderValue::from_static(allow));
+            headers.insert(http::header::ALLOW, HeaderValue::from_static(allow));
+        }
+        if let Some(value) = self.www_authenticate.and_then(|c| HeaderValue::from_str(&c).ok()) {
+            headers.insert(http::header::WWW_AUTHENTICATE, value);
+        }
+        if let Some(seconds) = self.retry_after {
+            headers.insert(http::header::RETRY_AFTER, HeaderValue::from(seconds));
         }
         response
     }
@@ -136,7 +188,7 @@ impl RequestStream {
                         return Some(frame(&message));
                     }
                     let Final::Ready(outcome) = std::mem::replace(&mut self.fin, Final::Sent) else { return None };
-                    return outcome.map(|bytes| frame(&bytes));
+                    return outcome.into_message(&self.id).map(|bytes| frame(&bytes));
                 }
                 Final::Running(handle) => {
                     // Biased towards the queue, so every message sent before the handler
@@ -151,7 +203,7 @@ impl RequestStream {
                             let outcome = joined.unwrap_or_else(|e| {
                                 tracing::error!(error = %e, "a request handler panicked");
                                 let error = ErrorObject::internal("Internal error: the handler failed");
-                                Some(encode_error(Some(&self.id), &error))
+                                Outcome::Reply(encode_error(Some(&self.id), &error))
                             });
                             self.fin = Final::Ready(outcome);
                         }

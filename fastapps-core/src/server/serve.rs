@@ -33,6 +33,9 @@ pub enum ServeError {
         /// Why.
         reason: String,
     },
+    /// The authorization setup cannot work (e.g. the issuer is unreachable).
+    #[error("authorization: {0}")]
+    Auth(String),
     /// The server failed while running.
     #[error("server error: {0}")]
     Io(#[from] std::io::Error),
@@ -86,6 +89,10 @@ impl WidgetMcpServer {
         listener: TcpListener,
         signal: impl Future<Output = ()> + Send + 'static,
     ) -> Result<(), ServeError> {
+        if let Some(auth) = &self.state.auth {
+            auth.prepare.prepare().await.map_err(ServeError::Auth)?;
+            tracing::info!(resource = %auth.resource, metadata = %auth.metadata_url, "OAuth protection on");
+        }
         if let Ok(addr) = listener.local_addr() {
             warn_if_exposed(&self, addr);
             tracing::info!("MCP endpoint on http://{addr}{}", self.path);

@@ -23,6 +23,8 @@ fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
 #[derive(Debug)]
 pub(crate) struct Session {
     pub(crate) client: Arc<ClientState>,
+    /// Who created it (issuer, subject, client), when authenticated: only they may use it.
+    pub(crate) principal: Option<String>,
     pub(crate) initialized: AtomicBool,
     /// Milliseconds since the store's epoch at the last request.
     last_active: AtomicU64,
@@ -147,12 +149,14 @@ impl SessionStore {
     /// Creates a session for a client that just sent `initialize`.
     pub(crate) fn create(
         &self,
+        principal: Option<String>,
         make_client: impl FnOnce(Arc<str>) -> ClientState,
     ) -> Result<Arc<Session>, TooManySessions> {
         self.sweep_if_due();
         let id: Arc<str> = uuid::Uuid::new_v4().simple().to_string().into();
         let session = Arc::new(Session {
             client: Arc::new(make_client(id.clone())),
+            principal,
             initialized: AtomicBool::new(false),
             last_active: AtomicU64::new(self.now_ms()),
             subscriptions: Mutex::default(),
@@ -250,7 +254,7 @@ mod tests {
     #[test]
     fn sessions_are_created_found_and_removed() {
         let store = SessionStore::new(Duration::from_secs(60), 10);
-        let s = store.create(client).unwrap();
+        let s = store.create(None, client).unwrap();
         let id = s.id().to_owned();
         assert_eq!(id.len(), 32);
         assert!(id.bytes().all(|b| (0x21..=0x7e).contains(&b)));
@@ -264,15 +268,15 @@ mod tests {
     #[test]
     fn the_session_limit_holds() {
         let store = SessionStore::new(Duration::from_secs(60), 2);
-        store.create(client).unwrap();
-        store.create(client).unwrap();
-        assert!(store.create(client).is_err());
+        store.create(None, client).unwrap();
+        store.create(None, client).unwrap();
+        assert!(store.create(None, client).is_err());
     }
 
     #[test]
     fn idle_sessions_expire() {
         let store = SessionStore::new(Duration::ZERO, 10);
-        let s = store.create(client).unwrap();
+        let s = store.create(None, client).unwrap();
         let id = s.id().to_owned();
         std::thread::sleep(Duration::from_millis(5));
         assert!(store.get(&id).is_none());
@@ -282,7 +286,7 @@ mod tests {
     #[test]
     fn cancellation_reaches_tracked_requests() {
         let store = SessionStore::new(Duration::from_secs(60), 10);
-        let s = store.create(client).unwrap();
+        let s = store.create(None, client).unwrap();
         let (token, guard) = s.track(RequestId::from(1));
         s.cancel(&RequestId::from(2));
         assert!(!token.is_cancelled());

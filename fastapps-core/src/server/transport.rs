@@ -12,25 +12,28 @@ use axum::extract::{Request, State};
 use axum::response::{IntoResponse, Response};
 use bytes::Bytes;
 use http::header::CONTENT_LENGTH;
+use http::request::Parts;
 use http::{HeaderMap, StatusCode};
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
 use super::ServerState;
+use super::authenticate::{authenticate, principal};
+use super::dispatch::Failure;
 use super::dispatch::{self, Scope, dispatch};
 use super::headers::{self, Accepts};
-use super::reply::{self, HttpError, OutcomeFuture};
+use super::reply::{self, HttpError, Outcome, OutcomeFuture};
 use super::session::Session;
-use crate::context::{ClientState, Peer};
+use crate::context::{AccessToken, ClientState, Peer};
 use crate::protocol::jsonrpc::{self, Message, Notification, Request as RpcRequest, Response as RpcResponse, codes};
 use crate::protocol::{CancelledParams, ErrorObject, InitializeParams, ProtocolVersion, RequestId, methods};
 
 /// How many messages a request's stream buffers before its handler waits for the client.
 const STREAM_CAPACITY: usize = 64;
 
-fn check_origin(state: &ServerState, request: &Request) -> Result<(), HttpError> {
-    let authority = request.uri().authority().map(|a| a.as_str());
-    state.origins.check(request.headers(), authority).map_err(|refusal| {
+fn check_origin(state: &ServerState, request: &Parts) -> Result<(), HttpError> {
+    let authority = request.uri.authority().map(|a| a.as_str());
+    state.origins.check(&request.headers, authority).map_err(|refusal| {
         tracing::debug!(reason = %refusal.message(), "refused a request");
         HttpError::new(StatusCode::FORBIDDEN, codes::BAD_REQUEST, refusal.message())
     })
@@ -48,13 +51,21 @@ fn check_version(headers: &HeaderMap) -> Result<Option<ProtocolVersion>, HttpErr
 }
 
 /// The session a request names: 400 when it names none (or an invalid one), 404 when it is
-/// unknown or ended.
-fn find_session(state: &ServerState, headers: &HeaderMap) -> Result<Arc<Session>, HttpError> {
+/// unknown, ended, or belongs to another caller.
+fn find_session(
+    state: &ServerState,
+    headers: &HeaderMap,
+    user: Option<&AccessToken>,
+) -> Result<Arc<Session>, HttpError> {
+    let not_found = || HttpError::new(StatusCode::NOT_FOUND, codes::SESSION_NOT_FOUND, "Session not found");
     match headers::session_id(headers) {
-        Ok(Some(id)) => state
-            .sessions
-            .get(id)
-            .ok_or_else(|| HttpError::new(StatusCode::NOT_FOUND, codes::SESSION_NOT_FOUND, "Session not found")),
+        Ok(Some(id)) => {
+            let session = state.sessions.get(id).ok_or_else(not_found)?;
+            if session.principal.is_some() && session.principal != principal(user) {
+                return Err(not_found());
+            }
+            Ok(session)
+        }
         Ok(None) => Err(HttpError::bad_request("Bad Request: Mcp-Session-Id header is required")),
         Err(()) => Err(HttpError::bad_request("Bad Request: Mcp-Session-Id must be visible ASCII")),
     }
@@ -92,8 +103,8 @@ pub(crate) async fn post(State(state): State<Arc<ServerState>>, request: Request
 }
 
 async fn handle_post(state: Arc<ServerState>, request: Request) -> Result<Response, HttpError> {
-    check_origin(&state, &request)?;
     let (parts, body) = request.into_parts();
+    check_origin(&state, &parts)?;
     let headers = &parts.headers;
     if !headers::content_type_is_json(headers) {
         return Err(HttpError::new(
@@ -110,16 +121,17 @@ async fn handle_post(state: Arc<ServerState>, request: Request) -> Result<Respon
             "Not Acceptable: the client must accept application/json or text/event-stream",
         ));
     }
+    let user = authenticate(&state, headers).await?;
     let body = read_body(&state, headers, body).await?;
     let message = jsonrpc::decode(&body).map_err(|e| {
         HttpError::with_body(StatusCode::BAD_REQUEST, jsonrpc::encode_error(e.id(), &e.to_error_object()))
     })?;
     let message = match message {
-        Message::Request(req) if req.method == methods::INITIALIZE => return initialize(&state, req, accepts),
+        Message::Request(req) if req.method == methods::INITIALIZE => return initialize(&state, req, accepts, user),
         other => other,
     };
     let header_version = check_version(headers)?;
-    let session = if state.config.stateless { None } else { Some(find_session(&state, headers)?) };
+    let session = if state.config.stateless { None } else { Some(find_session(&state, headers, user.as_deref())?) };
     let session_id = session.as_ref().map(|s| s.id());
     Ok(match message {
         Message::Notification(notification) => {
@@ -138,12 +150,17 @@ async fn handle_post(state: Arc<ServerState>, request: Request) -> Result<Respon
                     Arc::new(ClientState::new(None, version, None, None, None))
                 }
             };
-            serve_request(state, client, session, req, accepts).await
+            serve_request(state, client, session, req, accepts, user).await
         }
     })
 }
 
-fn initialize(state: &Arc<ServerState>, req: RpcRequest, accepts: Accepts) -> Result<Response, HttpError> {
+fn initialize(
+    state: &Arc<ServerState>,
+    req: RpcRequest,
+    accepts: Accepts,
+    user: Option<Arc<AccessToken>>,
+) -> Result<Response, HttpError> {
     let params: InitializeParams = match jsonrpc::parse_params(req.params.as_deref()) {
         Ok(params) => params,
         Err(e) => {
@@ -155,7 +172,7 @@ fn initialize(state: &Arc<ServerState>, req: RpcRequest, accepts: Accepts) -> Re
     let session = if state.config.stateless {
         None
     } else {
-        let created = state.sessions.create(|id| {
+        let created = state.sessions.create(principal(user.as_deref()), |id| {
             ClientState::new(
                 Some(id),
                 version,
@@ -187,7 +204,7 @@ fn reply_once(id: RequestId, body: Vec<u8>, accepts: Accepts, session_id: Option
     if accepts.json {
         reply::json(StatusCode::OK, body, session_id)
     } else {
-        reply::finished_stream(id, None, mpsc::channel(1).1, Some(body), session_id)
+        reply::finished_stream(id, None, mpsc::channel(1).1, Outcome::Reply(body), session_id)
     }
 }
 
@@ -229,6 +246,7 @@ async fn serve_request(
     session: Option<Arc<Session>>,
     req: RpcRequest,
     accepts: Accepts,
+    user: Option<Arc<AccessToken>>,
 ) -> Response {
     let session_id = client.session_id.clone();
     let (cancellation, in_flight) = match &session {
@@ -248,7 +266,7 @@ async fn serve_request(
         Peer { client, outbound: tx, pending: state.pending.clone(), request_timeout: state.config.request_timeout };
     let id = req.id.clone();
     tracing::debug!(method = %req.method, %id, "request");
-    let scope = Scope { id: req.id, peer, cancellation: cancellation.clone() };
+    let scope = Scope { id: req.id, peer, cancellation: cancellation.clone(), user };
     let handling = dispatch(state, session, req.method, req.params, scope);
     let response_id = id.clone();
     let mut handling: OutcomeFuture = Box::pin(async move {
@@ -258,10 +276,12 @@ async fn serve_request(
             result = handling => Some(result),
         };
         drop(in_flight);
-        result.map(|result| match result {
-            Ok(raw) => jsonrpc::encode_result(&response_id, &raw),
-            Err(error) => jsonrpc::encode_error(Some(&response_id), &error),
-        })
+        match result {
+            None => Outcome::Cancelled,
+            Some(Ok(raw)) => Outcome::Reply(jsonrpc::encode_result(&response_id, &raw)),
+            Some(Err(Failure::Rpc(error))) => Outcome::Reply(jsonrpc::encode_error(Some(&response_id), &error)),
+            Some(Err(Failure::Http(refusal))) => Outcome::Refused(refusal),
+        }
     });
     let session_id = session_id.as_deref();
     let Some(mut rx) = rx else {
@@ -270,6 +290,7 @@ async fn serve_request(
     tokio::select! {
         biased;
         outcome = &mut handling => match rx.try_recv() {
+            _ if matches!(outcome, Outcome::Refused(_)) => json_outcome(&id, outcome, session_id),
             Ok(first) => reply::finished_stream(id, Some(first), rx, outcome, session_id),
             Err(_) if !accepts.json => reply::finished_stream(id, None, rx, outcome, session_id),
             Err(_) => json_outcome(&id, outcome, session_id),
@@ -284,20 +305,24 @@ async fn serve_request(
 }
 
 /// The JSON reply; a cancelled request, which gets no JSON-RPC response, ends with a
-/// `-32800` error the client has stopped waiting for.
-fn json_outcome(id: &RequestId, outcome: reply::Outcome, session_id: Option<&str>) -> Response {
-    let body = outcome.unwrap_or_else(|| {
-        jsonrpc::encode_error(Some(id), &ErrorObject::new(codes::REQUEST_CANCELLED, "Request cancelled"))
-    });
+/// `-32800` error the client has stopped waiting for; a refusal is its HTTP status.
+fn json_outcome(id: &RequestId, outcome: Outcome, session_id: Option<&str>) -> Response {
+    let body = match outcome {
+        Outcome::Reply(body) => body,
+        Outcome::Cancelled => {
+            jsonrpc::encode_error(Some(id), &ErrorObject::new(codes::REQUEST_CANCELLED, "Request cancelled"))
+        }
+        Outcome::Refused(refusal) => return refusal.into_response(),
+    };
     reply::json(StatusCode::OK, body, session_id)
 }
 
 /// `GET /mcp`: the session's stream of server-initiated messages.
 pub(crate) async fn get(State(state): State<Arc<ServerState>>, request: Request) -> Response {
-    handle_get(&state, &request).unwrap_or_else(IntoResponse::into_response)
+    handle_get(&state, &request.into_parts().0).await.unwrap_or_else(IntoResponse::into_response)
 }
 
-fn handle_get(state: &ServerState, request: &Request) -> Result<Response, HttpError> {
+async fn handle_get(state: &ServerState, request: &Parts) -> Result<Response, HttpError> {
     check_origin(state, request)?;
     if state.config.stateless {
         return Err(HttpError::method_not_allowed(
@@ -305,7 +330,7 @@ fn handle_get(state: &ServerState, request: &Request) -> Result<Response, HttpEr
             "Method Not Allowed: this server is stateless and opens no GET stream",
         ));
     }
-    let headers = request.headers();
+    let headers = &request.headers;
     if !Accepts::from_headers(headers).sse {
         return Err(HttpError::new(
             StatusCode::NOT_ACCEPTABLE,
@@ -314,7 +339,8 @@ fn handle_get(state: &ServerState, request: &Request) -> Result<Response, HttpEr
         ));
     }
     check_version(headers)?;
-    let session = find_session(state, headers)?;
+    let user = authenticate(state, headers).await?;
+    let session = find_session(state, headers, user.as_deref())?;
     let (tx, rx) = session.open_standalone(STREAM_CAPACITY).ok_or_else(|| {
         HttpError::new(StatusCode::CONFLICT, codes::BAD_REQUEST, "Conflict: only one GET stream is allowed per session")
     })?;
@@ -327,10 +353,10 @@ fn handle_get(state: &ServerState, request: &Request) -> Result<Response, HttpEr
 
 /// `DELETE /mcp`: ends the session.
 pub(crate) async fn delete(State(state): State<Arc<ServerState>>, request: Request) -> Response {
-    handle_delete(&state, &request).unwrap_or_else(IntoResponse::into_response)
+    handle_delete(&state, &request.into_parts().0).await.unwrap_or_else(IntoResponse::into_response)
 }
 
-fn handle_delete(state: &ServerState, request: &Request) -> Result<Response, HttpError> {
+async fn handle_delete(state: &ServerState, request: &Parts) -> Result<Response, HttpError> {
     check_origin(state, request)?;
     if state.config.stateless {
         return Err(HttpError::method_not_allowed(
@@ -338,8 +364,9 @@ fn handle_delete(state: &ServerState, request: &Request) -> Result<Response, Htt
             "Method Not Allowed: this server is stateless and has no sessions",
         ));
     }
-    check_version(request.headers())?;
-    let session = find_session(state, request.headers())?;
+    check_version(&request.headers)?;
+    let user = authenticate(state, &request.headers).await?;
+    let session = find_session(state, &request.headers, user.as_deref())?;
     state.sessions.remove(session.id());
     tracing::debug!(session = session.id(), "session ended by the client");
     Ok(StatusCode::OK.into_response())

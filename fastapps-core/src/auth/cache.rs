@@ -1,0 +1,116 @@
+//! The verified-token cache: a bounded map from a token's SHA-256 to its [`AccessToken`], each
+//! entry kept at most five minutes and never past the token's `exp`. A token is verified once,
+//! not once per request; failures are not cached.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant, SystemTime};
+
+use moka::Expiry;
+use moka::future::Cache;
+
+use super::{BoxFuture, TokenVerifier, VerifyError};
+use crate::context::AccessToken;
+
+const MAX_ENTRIES: u64 = 10_000;
+const MAX_AGE: Duration = Duration::from_secs(5 * 60);
+
+struct UntilExpiry;
+
+impl Expiry<[u8; 32], Arc<AccessToken>> for UntilExpiry {
+    fn expire_after_create(&self, _key: &[u8; 32], token: &Arc<AccessToken>, _now: Instant) -> Option<Duration> {
+        let left = token.expires_at.map_or(MAX_AGE, |exp| exp.duration_since(SystemTime::now()).unwrap_or_default());
+        Some(left.min(MAX_AGE))
+    }
+}
+
+/// Wraps a verifier with the verified-token cache.
+pub(crate) struct CachedVerifier {
+    inner: Arc<dyn TokenVerifier>,
+    cache: Cache<[u8; 32], Arc<AccessToken>>,
+}
+
+impl std::fmt::Debug for CachedVerifier {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CachedVerifier").field("entries", &self.cache.entry_count()).finish_non_exhaustive()
+    }
+}
+
+fn digest(token: &str) -> [u8; 32] {
+    let hash = aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, token.as_bytes());
+    let mut key = [0; 32];
+    key.copy_from_slice(hash.as_ref());
+    key
+}
+
+impl CachedVerifier {
+    pub(crate) fn new(inner: Arc<dyn TokenVerifier>) -> Self {
+        Self { inner, cache: Cache::builder().max_capacity(MAX_ENTRIES).expire_after(UntilExpiry).build() }
+    }
+
+    /// The token's holder, from the cache or verified now.
+    pub(crate) async fn verify(&self, token: &str) -> Result<Arc<AccessToken>, VerifyError> {
+        let key = digest(token);
+        if let Some(hit) = self.cache.get(&key).await {
+            // The entry cannot outlive `exp`, but a clock that jumped is checked anyway.
+            if hit.expires_at.is_none_or(|exp| exp > SystemTime::now()) {
+                return Ok(hit);
+            }
+        }
+        let verified = Arc::new(self.inner.verify(token).await?);
+        if verified.expires_at.is_some_and(|exp| exp <= SystemTime::now()) {
+            return Err(VerifyError::invalid("expired"));
+        }
+        self.cache.insert(key, verified.clone()).await;
+        Ok(verified)
+    }
+}
+
+impl TokenVerifier for CachedVerifier {
+    fn verify<'a>(&'a self, token: &'a str) -> BoxFuture<'a, Result<AccessToken, VerifyError>> {
+        Box::pin(async move { CachedVerifier::verify(self, token).await.map(|t| (*t).clone()) })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    use super::*;
+
+    struct Counting(AtomicUsize, Option<SystemTime>);
+
+    impl TokenVerifier for Counting {
+        fn verify<'a>(&'a self, token: &'a str) -> BoxFuture<'a, Result<AccessToken, VerifyError>> {
+            self.0.fetch_add(1, Ordering::SeqCst);
+            let expires_at = self.1;
+            Box::pin(async move {
+                if token == "good" {
+                    Ok(AccessToken { expires_at, ..AccessToken::new("u", ["read"]) })
+                } else {
+                    Err(VerifyError::invalid("bad"))
+                }
+            })
+        }
+    }
+
+    #[tokio::test]
+    async fn verifies_once_and_never_caches_failures() {
+        let inner = Arc::new(Counting(AtomicUsize::new(0), Some(SystemTime::now() + Duration::from_secs(600))));
+        let cached = CachedVerifier::new(inner.clone());
+        for _ in 0..5 {
+            assert_eq!(cached.verify("good").await.unwrap().subject, "u");
+        }
+        assert_eq!(inner.0.load(Ordering::SeqCst), 1);
+        for _ in 0..3 {
+            assert!(cached.verify("bad").await.is_err());
+        }
+        assert_eq!(inner.0.load(Ordering::SeqCst), 4);
+    }
+
+    #[tokio::test]
+    async fn an_expired_token_is_refused_even_if_the_verifier_let_it_through() {
+        let inner = Arc::new(Counting(AtomicUsize::new(0), Some(SystemTime::now() - Duration::from_secs(1))));
+        let cached = CachedVerifier::new(inner);
+        assert!(cached.verify("good").await.is_err());
+    }
+}

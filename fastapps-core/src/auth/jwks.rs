@@ -1,0 +1,340 @@
+//! The issuer's signing keys: discovered from its metadata or a configured JWKS URI, cached
+//! with a TTL from `Cache-Control` (clamped to 5 min – 24 h), refreshed once in flight at a
+//! time. An unknown `kid` triggers a refresh at most once a second, and a `kid` still unknown
+//! after one is remembered for a minute, so a flood of forged kids causes no flood of fetches,
+//! while a rotated key is accepted the first time it is seen. When a refresh fails the last
+//! good keys stay in use (up to a day).
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, PoisonError, RwLock};
+use std::time::{Duration, Instant};
+
+use base64::Engine as _;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use jsonwebtoken::jwk::{AlgorithmParameters, Jwk, JwkSet, KeyAlgorithm, PublicKeyUse};
+use jsonwebtoken::{Algorithm, DecodingKey};
+use serde::Deserialize;
+
+use super::VerifyError;
+use super::fetch::Fetcher;
+
+const MIN_TTL: Duration = Duration::from_secs(5 * 60);
+const MAX_TTL: Duration = Duration::from_secs(24 * 60 * 60);
+const DEFAULT_TTL: Duration = Duration::from_secs(60 * 60);
+const MAX_STALE: Duration = Duration::from_secs(24 * 60 * 60);
+const MIN_REFRESH_INTERVAL: Duration = Duration::from_secs(1);
+const UNKNOWN_KID_MEMORY: Duration = Duration::from_secs(60);
+
+/// One usable verification key.
+#[derive(Clone)]
+pub(crate) struct Key {
+    kid: Option<String>,
+    /// The algorithms the key may verify (its `kty`/curve, narrowed by its `alg` if set).
+    algorithms: Vec<Algorithm>,
+    key: DecodingKey,
+}
+
+impl Key {
+    /// Reads a JWK; `None` for keys that cannot be used to verify signatures (encryption keys,
+    /// symmetric keys, RSA keys under 2048 bits, unknown types), which are skipped.
+    fn from_jwk(jwk: &Jwk) -> Option<Self> {
+        if matches!(&jwk.common.public_key_use, Some(u) if *u != PublicKeyUse::Signature) {
+            return None;
+        }
+        let fitting: Vec<Algorithm> = match &jwk.algorithm {
+            AlgorithmParameters::RSA(rsa) => {
+                let bits = URL_SAFE_NO_PAD.decode(rsa.n.trim_end_matches('=')).ok()?.len() * 8;
+                if bits < 2048 {
+                    return None;
+                }
+                vec![
+                    Algorithm::RS256,
+                    Algorithm::RS384,
+                    Algorithm::RS512,
+                    Algorithm::PS256,
+                    Algorithm::PS384,
+                    Algorithm::PS512,
+                ]
+            }
+            AlgorithmParameters::EllipticCurve(ec) => match ec.curve {
+                jsonwebtoken::jwk::EllipticCurve::P256 => vec![Algorithm::ES256],
+                jsonwebtoken::jwk::EllipticCurve::P384 => vec![Algorithm::ES384],
+                _ => return None,
+            },
+            AlgorithmParameters::OctetKeyPair(_) => vec![Algorithm::EdDSA],
+            // Symmetric keys never come from a JWKS we trust (RS→HS confusion).
+            _ => return None,
+        };
+        let algorithms = match jwk.common.key_algorithm {
+            Some(declared) => {
+                let declared = key_algorithm(declared)?;
+                fitting.contains(&declared).then(|| vec![declared])?
+            }
+            None => fitting,
+        };
+        let key = DecodingKey::from_jwk(jwk).ok()?;
+        Some(Self { kid: jwk.common.key_id.clone(), algorithms, key })
+    }
+
+    /// A key given directly (a PEM public key) for `algorithms`.
+    pub(crate) fn fixed(key: DecodingKey, algorithms: Vec<Algorithm>) -> Self {
+        Self { kid: None, algorithms, key }
+    }
+
+    pub(crate) fn algorithms_contain(&self, alg: Algorithm) -> bool {
+        self.algorithms.contains(&alg)
+    }
+
+    pub(crate) fn decoding_key(&self) -> DecodingKey {
+        self.key.clone()
+    }
+}
+
+fn key_algorithm(alg: KeyAlgorithm) -> Option<Algorithm> {
+    Some(match alg {
+        KeyAlgorithm::RS256 => Algorithm::RS256,
+        KeyAlgorithm::RS384 => Algorithm::RS384,
+        KeyAlgorithm::RS512 => Algorithm::RS512,
+        KeyAlgorithm::PS256 => Algorithm::PS256,
+        KeyAlgorithm::PS384 => Algorithm::PS384,
+        KeyAlgorithm::PS512 => Algorithm::PS512,
+        KeyAlgorithm::ES256 => Algorithm::ES256,
+        KeyAlgorithm::ES384 => Algorithm::ES384,
+        KeyAlgorithm::EdDSA => Algorithm::EdDSA,
+        _ => return None,
+    })
+}
+
+/// Picks the key for a token: by `kid`, or the only key fit for `alg` when the token has none.
+fn select(keys: &[Key], kid: Option<&str>, alg: Algorithm) -> Result<Option<DecodingKey>, VerifyError> {
+    match kid {
+        Some(kid) => {
+            let mut named = keys.iter().filter(|k| k.kid.as_deref() == Some(kid));
+            let found = named.next();
+            if named.next().is_some() {
+                return Err(VerifyError::invalid("the JWKS has several keys with this kid"));
+            }
+            match found {
+                Some(k) if k.algorithms.contains(&alg) => Ok(Some(k.key.clone())),
+                Some(_) => Err(VerifyError::invalid("the key with this kid does not fit the token's alg")),
+                None => Ok(None),
+            }
+        }
+        None => {
+            let mut fit = keys.iter().filter(|k| k.algorithms.contains(&alg));
+            match (fit.next(), fit.next()) {
+                (Some(k), None) => Ok(Some(k.key.clone())),
+                (Some(_), Some(_)) => Err(VerifyError::invalid("the token has no kid and several keys fit")),
+                (None, _) => Ok(None),
+            }
+        }
+    }
+}
+
+/// Where the keys come from.
+#[derive(Clone, Debug)]
+enum Location {
+    Jwks(String),
+    Discover { issuer: String },
+}
+
+struct Snapshot {
+    keys: Arc<Vec<Key>>,
+    fetched_at: Option<Instant>,
+    ttl: Duration,
+    jwks_uri: Option<String>,
+}
+
+/// The issuer's keys, fetched and cached.
+pub(crate) struct KeyStore {
+    location: Location,
+    fetcher: Fetcher,
+    snapshot: RwLock<Snapshot>,
+    /// Held while refreshing: one fetch at a time; the time of the last attempt.
+    refreshing: tokio::sync::Mutex<Option<Instant>>,
+    unknown_kids: Mutex<HashMap<String, Instant>>,
+}
+
+impl std::fmt::Debug for KeyStore {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("KeyStore").field("location", &self.location).finish_non_exhaustive()
+    }
+}
+
+#[derive(Deserialize)]
+struct Metadata {
+    issuer: String,
+    jwks_uri: Option<String>,
+}
+
+/// The discovery URLs for an issuer, in order: OIDC discovery under the issuer, then RFC 8414
+/// with the issuer's path inserted.
+pub(crate) fn discovery_urls(issuer: &str) -> Vec<String> {
+    let trimmed = issuer.trim_end_matches('/');
+    let mut urls = vec![format!("{trimmed}/.well-known/openid-configuration")];
+    if let Some((scheme, rest)) = trimmed.split_once("://") {
+        let (authority, path) = rest.split_once('/').map_or((rest, ""), |(a, p)| (a, p));
+        let path = if path.is_empty() { String::new() } else { format!("/{path}") };
+        urls.push(format!("{scheme}://{authority}/.well-known/oauth-authorization-server{path}"));
+    }
+    urls
+}
+
+impl KeyStore {
+    fn new(location: Location) -> Self {
+        Self {
+            location,
+            fetcher: Fetcher::new(),
+            snapshot: RwLock::new(Snapshot {
+                keys: Arc::default(),
+                fetched_at: None,
+                ttl: DEFAULT_TTL,
+                jwks_uri: None,
+            }),
+            refreshing: tokio::sync::Mutex::new(None),
+            unknown_kids: Mutex::default(),
+        }
+    }
+
+    /// Keys from this JWKS URI.
+    pub(crate) fn jwks(uri: String) -> Self {
+        Self::new(Location::Jwks(uri))
+    }
+
+    /// Keys found through the issuer's metadata.
+    pub(crate) fn discover(issuer: String) -> Self {
+        Self::new(Location::Discover { issuer })
+    }
+
+    fn read(&self) -> std::sync::RwLockReadGuard<'_, Snapshot> {
+        self.snapshot.read().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    async fn jwks_uri(&self) -> Result<String, String> {
+        match &self.location {
+            Location::Jwks(uri) => Ok(uri.clone()),
+            Location::Discover { issuer } => {
+                if let Some(uri) = self.read().jwks_uri.clone() {
+                    return Ok(uri);
+                }
+                let mut errors = Vec::new();
+                for url in discovery_urls(issuer) {
+                    match self.fetcher.get_json::<Metadata>(&url).await {
+                        Ok(fetched) if fetched.value.issuer != *issuer => {
+                            return Err(format!(
+                                "{url} names the issuer {:?}, not {issuer:?}; the issuer must match exactly",
+                                fetched.value.issuer
+                            ));
+                        }
+                        Ok(fetched) => {
+                            return fetched.value.jwks_uri.ok_or_else(|| format!("{url} has no jwks_uri"));
+                        }
+                        Err(e) => errors.push(e),
+                    }
+                }
+                Err(format!("cannot discover the issuer's metadata: {}", errors.join("; ")))
+            }
+        }
+    }
+
+    async fn fetch(&self) -> Result<(), String> {
+        let uri = self.jwks_uri().await?;
+        let fetched = self.fetcher.get_json::<JwkSet>(&uri).await?;
+        let keys: Vec<Key> = fetched.value.keys.iter().filter_map(Key::from_jwk).collect();
+        if keys.is_empty() {
+            return Err(format!("{uri} holds no usable signing key"));
+        }
+        let ttl = fetched.max_age.map_or(DEFAULT_TTL, |age| age.clamp(MIN_TTL, MAX_TTL));
+        let mut snapshot = self.snapshot.write().unwrap_or_else(PoisonError::into_inner);
+        *snapshot = Snapshot { keys: Arc::new(keys), fetched_at: Some(Instant::now()), ttl, jwks_uri: Some(uri) };
+        Ok(())
+    }
+
+    /// Refreshes unless another caller did while this one waited, or the last attempt was
+    /// less than `min_interval` ago.
+    async fn refresh(&self, min_interval: Duration) -> Result<(), String> {
+        let asked = Instant::now();
+        let mut last_attempt = self.refreshing.lock().await;
+        if self.read().fetched_at.is_some_and(|at| at >= asked) {
+            return Ok(());
+        }
+        if last_attempt.is_some_and(|at| at.elapsed() < min_interval) {
+            return Ok(());
+        }
+        *last_attempt = Some(Instant::now());
+        self.fetch().await.inspect_err(|e| tracing::warn!(error = %e, "refreshing the issuer's keys failed"))
+    }
+
+    /// Fetches the keys now (start-up check).
+    pub(crate) async fn prepare(&self) -> Result<(), String> {
+        self.refresh(Duration::ZERO).await?;
+        if self.read().fetched_at.is_none() { Err("no keys".into()) } else { Ok(()) }
+    }
+
+    /// The key verifying a token with this `kid` and `alg`.
+    pub(crate) async fn key(&self, kid: Option<&str>, alg: Algorithm) -> Result<DecodingKey, VerifyError> {
+        let (fresh, usable) = {
+            let s = self.read();
+            let age = s.fetched_at.map(|at| at.elapsed());
+            (age.is_some_and(|a| a < s.ttl), age.is_some_and(|a| a < s.ttl + MAX_STALE))
+        };
+        if !fresh {
+            // A failed refresh keeps the last good keys, within their maximum staleness.
+            let refreshed = self.refresh(MIN_REFRESH_INTERVAL).await;
+            if refreshed.is_err() && !usable {
+                return Err(VerifyError::Unavailable);
+            }
+        }
+        let keys = self.read().keys.clone();
+        if let Some(key) = select(&keys, kid, alg)? {
+            return Ok(key);
+        }
+        let Some(kid) = kid else { return Err(VerifyError::invalid("no key fits the token's alg")) };
+        let now = Instant::now();
+        {
+            let mut unknown = self.unknown_kids.lock().unwrap_or_else(PoisonError::into_inner);
+            unknown.retain(|_, seen| now.duration_since(*seen) < UNKNOWN_KID_MEMORY);
+            if unknown.contains_key(kid) {
+                return Err(VerifyError::invalid("unknown kid"));
+            }
+        }
+        // Perhaps a rotated key: look once more.
+        if self.refresh(MIN_REFRESH_INTERVAL).await.is_err() && self.read().keys.is_empty() {
+            return Err(VerifyError::Unavailable);
+        }
+        let keys = self.read().keys.clone();
+        match select(&keys, Some(kid), alg)? {
+            Some(key) => Ok(key),
+            None => {
+                let mut unknown = self.unknown_kids.lock().unwrap_or_else(PoisonError::into_inner);
+                if unknown.len() < 10_000 {
+                    unknown.insert(kid.to_owned(), now);
+                }
+                Err(VerifyError::invalid("unknown kid"))
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn discovery_urls_follow_the_spec_order() {
+        assert_eq!(
+            discovery_urls("https://tenant.auth0.com/"),
+            [
+                "https://tenant.auth0.com/.well-known/openid-configuration",
+                "https://tenant.auth0.com/.well-known/oauth-authorization-server"
+            ]
+        );
+        assert_eq!(
+            discovery_urls("https://okta.example.com/oauth2/default"),
+            [
+                "https://okta.example.com/oauth2/default/.well-known/openid-configuration",
+                "https://okta.example.com/.well-known/oauth-authorization-server/oauth2/default"
+            ]
+        );
+    }
+}
