@@ -141,12 +141,14 @@ pub(crate) fn tool_like(kind: Kind, args: TokenStream, item: TokenStream) -> syn
     })
 }
 
-/// Where the widget's HTML comes from: in debug builds the project's `assets/` folder, read at
+/// Where the widget's HTML comes from: in debug builds the crate's `assets/` folder (or the
+/// `assets = "…"` key's), read at
 /// run time (a rebuild shows without a restart); in release builds the file `assets/manifest.json`
 /// names, embedded now (one binary to deploy). A widget whose `template` was written must have
 /// its asset in a release build.
 fn widget_html(spec: &Spec) -> TokenStream {
-    let dir = std::env::var("CARGO_MANIFEST_DIR").map(|d| std::path::Path::new(&d).join("assets")).unwrap_or_default();
+    let dir =
+        std::env::var("CARGO_MANIFEST_DIR").map(|d| std::path::Path::new(&d).join(&spec.assets)).unwrap_or_default();
     let dir_str = dir.to_string_lossy().into_owned();
     let manifest = dir.join("manifest.json");
     let found = std::fs::read_to_string(&manifest)

@@ -30,6 +30,8 @@ pub(crate) struct Spec {
     pub(crate) template: String,
     /// Whether `template` was written (a missing asset is then a compile error in release).
     pub(crate) template_explicit: bool,
+    /// The built assets folder, relative to the crate (default `assets`).
+    pub(crate) assets: String,
     pub(crate) csp: CspAttr,
     /// MCP Apps permission names.
     pub(crate) permissions: Vec<String>,
@@ -213,6 +215,16 @@ pub(crate) fn validate(kind: Kind, attrs: Attrs, input: &mut Input) -> syn::Resu
         output: attrs.output,
         auth: input.auth.take(),
         template_explicit: attrs.template.is_some(),
+        assets: match &attrs.assets {
+            Some(lit) if lit.value().trim().is_empty() || std::path::Path::new(&lit.value()).is_absolute() => {
+                return Err(syn::Error::new(
+                    lit.span(),
+                    "`assets` is a folder relative to the crate, e.g. assets = \"../web/assets\"",
+                ));
+            }
+            Some(lit) => lit.value(),
+            None => "assets".to_owned(),
+        },
         template,
         csp,
         permissions,

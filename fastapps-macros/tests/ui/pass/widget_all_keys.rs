@@ -7,6 +7,7 @@ use fastapps_core::prelude::*;
     invoking = "Drawing the map",
     invoked = "Map ready",
     template = "pizzaz-map",
+    assets = "web/dist",
     widget_accessible = true,
     visibility = "public",
     prefers_border,
