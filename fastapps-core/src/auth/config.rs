@@ -157,8 +157,8 @@ impl Auth {
         self
     }
 
-    /// The resource URL to use when none is configured (e.g. the address just bound, for
-    /// local runs); a configured one wins.
+    /// The resource URL to use when none is configured and the server has no public URL (e.g.
+    /// the address just bound, for local runs).
     pub fn default_resource_server_url(mut self, url: impl Into<String>) -> Self {
         self.default_resource_server_url = Some(url.into());
         self
@@ -241,13 +241,14 @@ impl Auth {
     }
 
     /// Checks the settings and builds what serving needs. `fallback_resource` is the public
-    /// URL plus the endpoint path, when the server has one.
+    /// URL plus the endpoint path, when the server has one; it comes before the default.
     pub(crate) fn resolve(
         self,
         fallback_resource: Option<String>,
         tool_security: &[&Security],
     ) -> Result<AuthRuntime, BuildError> {
-        let resource = self.resource_server_url.or(self.default_resource_server_url).or(fallback_resource).ok_or_else(|| {
+        // Explicit, then the public URL, then the default (e.g. the address just bound).
+        let resource = self.resource_server_url.or(fallback_resource).or(self.default_resource_server_url).ok_or_else(|| {
             invalid(
                 "the resource server URL is unknown: set it (FASTAPPS_AUTH_RESOURCE_SERVER_URL, or PUBLIC_URL) to the \
                  URL clients reach the MCP endpoint at, e.g. https://pizzaz.example.com/mcp",
