@@ -257,7 +257,7 @@ fn macro_tools_can_be_left_out() {
     let names: Vec<&str> = server.registry().tools().map(|t| t.descriptor().name.as_str()).collect();
     assert_eq!(
         names,
-        ["all_hints", "delete_note", "hidden_panel", "inherited", "pizza-carousel", "refresh_list", "search"]
+        ["all_hints", "delete_note", "greet", "hidden_panel", "inherited", "pizza-carousel", "refresh_list", "search"]
     );
     let templates: Vec<&str> = server.registry().widget_templates().iter().map(|t| t.uri.as_str()).collect();
     assert_eq!(templates, ["ui://widget/hidden_panel.html", "ui://widget/pizzaz-carousel.html"]);
@@ -340,4 +340,29 @@ fn a_widget_without_html_stops_the_server_at_start_up() {
     let err = WidgetMcpServer::builder("x").build_server().unwrap_err();
     assert!(matches!(err, fastapps_core::BuildError::WidgetHtml { .. }), "{err}");
     assert!(err.to_string().contains("hidden_panel"), "{err}");
+}
+
+/// Application state the tests give the server.
+struct Greeting(&'static str);
+
+/// Reads the application state.
+#[tool]
+struct Greet {}
+
+impl Tool for Greet {
+    async fn execute(self, ctx: &Context) -> Result<ToolOutput> {
+        Ok(ToolOutput::text(ctx.state::<Greeting>()?.0))
+    }
+}
+
+#[tokio::test]
+async fn tools_read_the_application_state() {
+    let served = Served::start_as(builder().state(Greeting("hello from state")), json!({})).await;
+    let result = served.call("greet", json!({}), json!({})).await;
+    assert_eq!(result["result"]["content"][0]["text"], json!("hello from state"));
+    let served = Served::start().await;
+    let result = served.call("greet", json!({}), json!({})).await;
+    assert_eq!(result["result"]["isError"], json!(true));
+    let text = result["result"]["content"][0]["text"].as_str().unwrap();
+    assert!(text.contains("has no state of type") && text.contains("Greeting"), "{text}");
 }

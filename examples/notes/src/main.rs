@@ -105,9 +105,7 @@ async fn run() -> anyhow::Result<()> {
         .await?
         .with_context(|| format!("cannot open the notes database {}", db.display()))?;
     tracing::info!(db = %db.display(), "notes database open");
-    notes::set_store(store).map_err(|_| anyhow::anyhow!("the notes store was set twice"))?;
-
-    let server = builder.auth(auth).build_server()?;
+    let server = builder.state(store).auth(auth).build_server()?;
     println!("listening on {listen_url}");
     server.serve_on(listener).await?;
     Ok(())

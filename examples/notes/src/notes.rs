@@ -4,30 +4,15 @@
 //! identity a tool may authorize with; hints a client sends (such as `openai/subject`) prove
 //! nothing. A note of another user answers exactly like a missing one.
 
-use std::sync::OnceLock;
-
 use fastapps_core::prelude::*;
 use fastapps_core::schemars::JsonSchema;
 use serde::Serialize;
 
 use crate::store::{Note, NotesStore, StoreError};
 
-/// The store the tools use, set once by `main` before the server starts.
-///
-/// A `#[tool]`'s `execute(self, ctx)` receives its arguments and the request's [`Context`],
-/// and neither can carry application state such as a database handle; the tools are found
-/// through a registry built at link time, so no constructor of ours runs. A process-wide,
-/// set-once cell is therefore how they reach the store. Because `main` fills it before
-/// serving, no call ever finds it empty; the error for that case is a safeguard only.
-static STORE: OnceLock<NotesStore> = OnceLock::new();
-
-/// Hands the tools their store; fails when one was set already.
-pub(crate) fn set_store(store: NotesStore) -> Result<(), NotesStore> {
-    STORE.set(store)
-}
-
-fn store() -> Result<&'static NotesStore> {
-    STORE.get().ok_or_else(|| Error::msg("The notes database is not open."))
+/// The store, given to the server with `.state(store)`.
+fn store(ctx: &Context) -> Result<&NotesStore> {
+    Ok(ctx.state::<NotesStore>()?)
 }
 
 /// The caller: the subject of the verified access token.
@@ -78,7 +63,7 @@ pub(crate) struct CreateNote {
 impl Tool for CreateNote {
     async fn execute(self, ctx: &Context) -> Result<ToolOutput> {
         check_title(&self.title)?;
-        let note = store()?.create(owner(ctx)?, &self.title, &self.content).await.map_err(database_failed)?;
+        let note = store(ctx)?.create(owner(ctx)?, &self.title, &self.content).await.map_err(database_failed)?;
         note_output("Created", &note)
     }
 }
@@ -93,7 +78,7 @@ pub(crate) struct ReadNote {
 
 impl Tool for ReadNote {
     async fn execute(self, ctx: &Context) -> Result<ToolOutput> {
-        let note = store()?.get(owner(ctx)?, self.note_id).await.map_err(database_failed)?;
+        let note = store(ctx)?.get(owner(ctx)?, self.note_id).await.map_err(database_failed)?;
         // The model reads the whole note (the default text is the JSON).
         ToolOutput::serialize(&note.ok_or_else(|| no_note(self.note_id))?)
     }
@@ -106,7 +91,7 @@ pub(crate) struct ListNotes {}
 
 impl Tool for ListNotes {
     async fn execute(self, ctx: &Context) -> Result<ToolOutput> {
-        let notes = store()?.list(owner(ctx)?).await.map_err(database_failed)?;
+        let notes = store(ctx)?.list(owner(ctx)?).await.map_err(database_failed)?;
         ToolOutput::serialize(&NoteList { notes })
     }
 }
@@ -127,7 +112,7 @@ impl Tool for UpdateNote {
     async fn execute(self, ctx: &Context) -> Result<ToolOutput> {
         check_title(&self.title)?;
         let updated =
-            store()?.update(owner(ctx)?, self.note_id, &self.title, &self.content).await.map_err(database_failed)?;
+            store(ctx)?.update(owner(ctx)?, self.note_id, &self.title, &self.content).await.map_err(database_failed)?;
         note_output("Updated", &updated.ok_or_else(|| no_note(self.note_id))?)
     }
 }
@@ -142,7 +127,7 @@ pub(crate) struct DeleteNote {
 
 impl Tool for DeleteNote {
     async fn execute(self, ctx: &Context) -> Result<ToolOutput> {
-        let deleted = store()?.delete(owner(ctx)?, self.note_id).await.map_err(database_failed)?;
+        let deleted = store(ctx)?.delete(owner(ctx)?, self.note_id).await.map_err(database_failed)?;
         note_output("Deleted", &deleted.ok_or_else(|| no_note(self.note_id))?)
     }
 }

@@ -4,6 +4,7 @@
 mod client_meta;
 mod peer;
 mod principal;
+mod state;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -24,6 +25,7 @@ use crate::protocol::{
 pub use client_meta::{MCP_APPS_EXTENSION, UserLocation};
 pub(crate) use peer::{ClientReply, ClientState, Peer, PendingRequests};
 pub use principal::AccessToken;
+pub(crate) use state::AppState;
 
 /// Why talking back to the client failed.
 #[derive(Debug, thiserror::Error)]
@@ -59,6 +61,9 @@ pub enum ContextError {
     /// The request carries no authenticated user.
     #[error("the request is not authenticated")]
     Unauthenticated,
+    /// No value of this type was given to the server with `ServerBuilder::state`.
+    #[error("the server has no state of type {0}; give it with ServerBuilder::state")]
+    NoState(&'static str),
 }
 
 /// The context of one request: its id and `_meta`, the client, and the channel back to it.
@@ -94,6 +99,15 @@ impl Context {
     /// one; elsewhere it is `Err(Unauthenticated)` for anonymous calls.
     pub fn user(&self) -> Result<&AccessToken, ContextError> {
         self.inner.user.as_deref().ok_or(ContextError::Unauthenticated)
+    }
+
+    /// The application state of type `T` given with `ServerBuilder::state`.
+    ///
+    /// ```ignore
+    /// let store = ctx.state::<NotesStore>()?;
+    /// ```
+    pub fn state<T: Send + Sync + 'static>(&self) -> Result<&T, ContextError> {
+        self.inner.peer.state.get::<T>().ok_or(ContextError::NoState(std::any::type_name::<T>()))
     }
 
     /// The id of the request being served.

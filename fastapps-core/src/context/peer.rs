@@ -130,4 +130,5 @@ pub(crate) struct Peer {
     pub(crate) outbound: Option<mpsc::Sender<Bytes>>,
     pub(crate) pending: Arc<PendingRequests>,
     pub(crate) request_timeout: std::time::Duration,
+    pub(crate) state: Arc<super::state::AppState>,
 }

@@ -11,7 +11,7 @@ use super::origin::OriginPolicy;
 use super::session::SessionStore;
 use super::{ServerState, TransportConfig, WidgetMcpServer};
 use crate::auth::Auth;
-use crate::context::MCP_APPS_EXTENSION;
+use crate::context::{AppState, MCP_APPS_EXTENSION};
 use crate::protocol::{Enabled, Implementation, ListChanged, ResourcesCapability, ServerCapabilities};
 use crate::registry::{
     BuildError, Csp, Entries, PromptDef, Registry, ResourceDef, ResourceTemplateDef, ToolDef, registered_tools,
@@ -46,6 +46,7 @@ pub struct ServerBuilder {
     mcp_apps_for_all: bool,
     assets_dir: Option<PathBuf>,
     auth: Option<Auth>,
+    app_state: AppState,
 }
 
 impl ServerBuilder {
@@ -72,6 +73,7 @@ impl ServerBuilder {
             mcp_apps_for_all: false,
             assets_dir: None,
             auth: None,
+            app_state: AppState::default(),
         }
     }
 
@@ -143,6 +145,18 @@ impl ServerBuilder {
     pub fn mcp_apps_for_all(mut self, all: bool) -> Self {
         self.mcp_apps_for_all = all;
         self
+    }
+
+    /// Gives handlers a value of type `T` (one per type; a later one replaces an earlier one):
+    /// a database pool, an API client, settings. Tools read it with `ctx.state::<T>()`.
+    pub fn state<T: Send + Sync + 'static>(mut self, value: T) -> Self {
+        self.app_state.insert(value);
+        self
+    }
+
+    /// The path of the MCP endpoint.
+    pub fn endpoint_path(&self) -> &str {
+        &self.path
     }
 
     /// Protects the server with OAuth 2.1: tokens are verified on every request, tools'
@@ -349,6 +363,7 @@ impl ServerBuilder {
             pending: Arc::default(),
             widgets,
             auth,
+            app_state: Arc::new(self.app_state),
         };
         Ok(WidgetMcpServer {
             state: Arc::new(state),

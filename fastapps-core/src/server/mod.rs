@@ -23,7 +23,7 @@ pub use builder::ServerBuilder;
 pub use serve::{BindAddr, ServeError};
 
 use crate::auth::AuthRuntime;
-use crate::context::PendingRequests;
+use crate::context::{AppState, PendingRequests};
 use crate::protocol::jsonrpc::encode_notification;
 use crate::protocol::{Implementation, ResourceUpdatedParams, ServerCapabilities, methods};
 use crate::registry::Registry;
@@ -52,6 +52,7 @@ pub(crate) struct ServerState {
     pub(crate) pending: Arc<PendingRequests>,
     pub(crate) widgets: Arc<WidgetSettings>,
     pub(crate) auth: Option<Arc<AuthRuntime>>,
+    pub(crate) app_state: Arc<AppState>,
 }
 
 /// A built MCP server: its registry, settings and sessions, ready to be served or mounted.

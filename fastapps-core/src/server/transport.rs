@@ -262,8 +262,13 @@ async fn serve_request(
     } else {
         (None, None)
     };
-    let peer =
-        Peer { client, outbound: tx, pending: state.pending.clone(), request_timeout: state.config.request_timeout };
+    let peer = Peer {
+        client,
+        outbound: tx,
+        pending: state.pending.clone(),
+        request_timeout: state.config.request_timeout,
+        state: state.app_state.clone(),
+    };
     let id = req.id.clone();
     tracing::debug!(method = %req.method, %id, "request");
     let scope = Scope { id: req.id, peer, cancellation: cancellation.clone(), user };
