@@ -4,7 +4,9 @@
 #   2. cargo clippy (warnings are errors)
 #   3. the test suite (cargo nextest when installed, else cargo test; doctests either way)
 #   4. the end-to-end browser test of the pizzaz widgets (scripts/browser-test.sh)
-#   5. the official MCP conformance suite (scripts/conformance.sh)
+#   5. the end-to-end OAuth test of the notes example (scripts/e2e-auth.sh)
+#   6. the release build check of the pizzaz widgets (scripts/release-widgets.sh)
+#   7. the official MCP conformance suite (scripts/conformance.sh)
 #
 # Usage: scripts/test.sh
 #
@@ -14,6 +16,7 @@
 #   SKIP_LINT=1         skip both of the above
 #   SKIP_TESTS=1        skip the Rust tests
 #   SKIP_BROWSER=1      skip the browser test
+#   SKIP_E2E_AUTH=1     skip the OAuth end-to-end test
 #   SKIP_RELEASE=1      skip the release build check of the pizzaz widgets
 #   SKIP_CONFORMANCE=1  skip the conformance suite
 #   NO_NEXTEST=1        use cargo test even if cargo-nextest is installed
@@ -57,7 +60,7 @@ is_set() {
     [[ -n ${!1:-} && ${!1} != 0 ]]
 }
 
-section "1/6 Formatting (cargo fmt --check)"
+section "1/7 Formatting (cargo fmt --check)"
 if is_set SKIP_LINT; then
     skipped SKIP_LINT formatting
 elif is_set SKIP_FMT; then
@@ -68,7 +71,7 @@ else
         cargo fmt --all -- --check
 fi
 
-section "2/6 Lints (cargo clippy, warnings are errors)"
+section "2/7 Lints (cargo clippy, warnings are errors)"
 if is_set SKIP_LINT; then
     skipped SKIP_LINT clippy
 elif is_set SKIP_CLIPPY; then
@@ -79,7 +82,7 @@ else
         cargo clippy --workspace --all-targets --locked -- -D warnings
 fi
 
-section "3/6 Tests"
+section "3/7 Tests"
 if is_set SKIP_TESTS; then
     skipped SKIP_TESTS tests
 elif ! is_set NO_NEXTEST && cargo nextest --version >/dev/null 2>&1; then
@@ -93,21 +96,28 @@ else
         cargo test --workspace --locked
 fi
 
-section "4/6 Browser test (pizzaz widgets in an MCP Apps host, headless Chromium)"
+section "4/7 Browser test (pizzaz widgets in an MCP Apps host, headless Chromium)"
 if is_set SKIP_BROWSER; then
     skipped SKIP_BROWSER browser
 else
     run_step "browser test" scripts/browser-test.sh
 fi
 
-section "5/6 Release build (pizzaz serves its widgets with no assets/ folder)"
+section "5/7 OAuth end-to-end test (notes + oidc-provider + MCP TypeScript SDK client)"
+if is_set SKIP_E2E_AUTH; then
+    skipped SKIP_E2E_AUTH e2e-auth
+else
+    run_step "OAuth end-to-end test" scripts/e2e-auth.sh
+fi
+
+section "6/7 Release build (pizzaz serves its widgets with no assets/ folder)"
 if is_set SKIP_RELEASE; then
     skipped SKIP_RELEASE release
 else
     run_step "release widgets" scripts/release-widgets.sh
 fi
 
-section "6/6 MCP conformance suite"
+section "7/7 MCP conformance suite"
 if is_set SKIP_CONFORMANCE; then
     skipped SKIP_CONFORMANCE conformance
 else
