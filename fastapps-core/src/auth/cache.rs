@@ -1,12 +1,19 @@
-//! The verified-token cache: a bounded map from a token's SHA-256 to its [`AccessToken`], each
-//! entry kept at most five minutes and never past the token's `exp`. A token is verified once,
-//! not once per request; failures are not cached.
+//! The verified-token cache: a bounded map from a token to its [`AccessToken`], each entry kept
+//! at most five minutes and never past the token's `exp`. A token is verified once, not once per
+//! request; failures are not cached.
+//!
+//! Entries are found by a keyed (randomly seeded) SipHash of the token and hold the token
+//! itself, which a hit must equal byte for byte: a lookup costs a short hash, not a SHA-256,
+//! and a hash collision can never hand one caller another's identity.
 
 use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime};
 
+use std::collections::hash_map::RandomState;
+use std::hash::BuildHasher;
+
 use moka::Expiry;
-use moka::future::Cache;
+use moka::sync::Cache;
 
 use super::{BoxFuture, TokenVerifier, VerifyError};
 use crate::context::AccessToken;
@@ -14,11 +21,17 @@ use crate::context::AccessToken;
 const MAX_ENTRIES: u64 = 10_000;
 const MAX_AGE: Duration = Duration::from_secs(5 * 60);
 
+struct Entry {
+    token: Box<str>,
+    user: Arc<AccessToken>,
+}
+
 struct UntilExpiry;
 
-impl Expiry<[u8; 32], Arc<AccessToken>> for UntilExpiry {
-    fn expire_after_create(&self, _key: &[u8; 32], token: &Arc<AccessToken>, _now: Instant) -> Option<Duration> {
-        let left = token.expires_at.map_or(MAX_AGE, |exp| exp.duration_since(SystemTime::now()).unwrap_or_default());
+impl Expiry<u64, Arc<Entry>> for UntilExpiry {
+    fn expire_after_create(&self, _key: &u64, entry: &Arc<Entry>, _now: Instant) -> Option<Duration> {
+        let left =
+            entry.user.expires_at.map_or(MAX_AGE, |exp| exp.duration_since(SystemTime::now()).unwrap_or_default());
         Some(left.min(MAX_AGE))
     }
 }
@@ -26,7 +39,8 @@ impl Expiry<[u8; 32], Arc<AccessToken>> for UntilExpiry {
 /// Wraps a verifier with the verified-token cache.
 pub(crate) struct CachedVerifier {
     inner: Arc<dyn TokenVerifier>,
-    cache: Cache<[u8; 32], Arc<AccessToken>>,
+    cache: Cache<u64, Arc<Entry>>,
+    hasher: RandomState,
 }
 
 impl std::fmt::Debug for CachedVerifier {
@@ -35,32 +49,30 @@ impl std::fmt::Debug for CachedVerifier {
     }
 }
 
-fn digest(token: &str) -> [u8; 32] {
-    let hash = aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, token.as_bytes());
-    let mut key = [0; 32];
-    key.copy_from_slice(hash.as_ref());
-    key
-}
-
 impl CachedVerifier {
     pub(crate) fn new(inner: Arc<dyn TokenVerifier>) -> Self {
-        Self { inner, cache: Cache::builder().max_capacity(MAX_ENTRIES).expire_after(UntilExpiry).build() }
+        Self {
+            inner,
+            cache: Cache::builder().max_capacity(MAX_ENTRIES).expire_after(UntilExpiry).build(),
+            hasher: RandomState::new(),
+        }
     }
 
     /// The token's holder, from the cache or verified now.
     pub(crate) async fn verify(&self, token: &str) -> Result<Arc<AccessToken>, VerifyError> {
-        let key = digest(token);
-        if let Some(hit) = self.cache.get(&key).await {
+        let key = self.hasher.hash_one(token);
+        if let Some(hit) = self.cache.get(&key)
+            && *hit.token == *token
             // The entry cannot outlive `exp`, but a clock that jumped is checked anyway.
-            if hit.expires_at.is_none_or(|exp| exp > SystemTime::now()) {
-                return Ok(hit);
-            }
+            && hit.user.expires_at.is_none_or(|exp| exp > SystemTime::now())
+        {
+            return Ok(hit.user.clone());
         }
         let verified = Arc::new(self.inner.verify(token).await?);
         // A token the verifier accepts within its leeway past `exp` is not cached: the next
         // request asks the verifier again.
         if verified.expires_at.is_none_or(|exp| exp > SystemTime::now()) {
-            self.cache.insert(key, verified.clone()).await;
+            self.cache.insert(key, Arc::new(Entry { token: token.into(), user: verified.clone() }));
         }
         Ok(verified)
     }

@@ -295,15 +295,17 @@ impl Auth {
                 }
             },
         };
-        let scopes_supported = self.scopes_supported.clone().unwrap_or_else(|| {
-            let mut all = self.required_scopes.clone();
-            for scope in tool_security.iter().flat_map(|s| s.scopes()) {
-                if !all.contains(scope) {
-                    all.push(scope.clone());
-                }
+        let mut named = self.required_scopes.clone();
+        for scope in tool_security.iter().flat_map(|s| s.scopes()) {
+            if !named.contains(scope) {
+                named.push(scope.clone());
             }
-            all
-        });
+        }
+        // A request without a token is told the server's scopes, or when it has none, every
+        // scope its tools name.
+        let challenge_scopes =
+            if self.required_scopes.is_empty() { named.clone() } else { self.required_scopes.clone() };
+        let scopes_supported = self.scopes_supported.clone().unwrap_or(named);
         let path = parsed.path().trim_end_matches('/');
         let origin = parsed.origin().ascii_serialization();
         let metadata_path = format!("/.well-known/oauth-protected-resource{path}");
@@ -327,6 +329,7 @@ impl Auth {
             metadata_url,
             metadata: serde_json::to_vec(&document).unwrap_or_default().into(),
             required_scopes: self.required_scopes,
+            challenge_scopes,
             refusal: self.refusal,
             require_token,
         })
@@ -344,6 +347,8 @@ pub(crate) struct AuthRuntime {
     pub(crate) metadata_url: String,
     pub(crate) metadata: bytes::Bytes,
     pub(crate) required_scopes: Vec<String>,
+    /// The `scope` of the challenge to a request without a token.
+    pub(crate) challenge_scopes: Vec<String>,
     pub(crate) refusal: RefusalMode,
     /// No request is served without a valid token.
     pub(crate) require_token: bool,

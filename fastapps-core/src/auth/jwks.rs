@@ -252,17 +252,23 @@ impl KeyStore {
 
     /// Refreshes unless another caller did while this one waited, or the last attempt was
     /// less than `min_interval` ago.
-    async fn refresh(&self, min_interval: Duration) -> Result<(), String> {
+    /// Refreshes unless another caller did while this one waited, or the last attempt was
+    /// less than `min_interval` ago. `Ok(true)` when the keys now in the store were fetched
+    /// after this call began.
+    async fn refresh(&self, min_interval: Duration) -> Result<bool, String> {
         let asked = Instant::now();
         let mut last_attempt = self.refreshing.lock().await;
         if self.read().fetched_at.is_some_and(|at| at >= asked) {
-            return Ok(());
+            return Ok(true);
         }
         if last_attempt.is_some_and(|at| at.elapsed() < min_interval) {
-            return Ok(());
+            return Ok(false);
         }
         *last_attempt = Some(Instant::now());
-        self.fetch().await.inspect_err(|e| tracing::warn!(error = %e, "refreshing the issuer's keys failed"))
+        self.fetch()
+            .await
+            .map(|()| true)
+            .inspect_err(|e| tracing::warn!(error = %e, "refreshing the issuer's keys failed"))
     }
 
     /// Fetches the keys now (start-up check).
@@ -299,16 +305,22 @@ impl KeyStore {
             }
         }
         // Perhaps a rotated key: look once more.
-        if self.refresh(MIN_REFRESH_INTERVAL).await.is_err() && self.read().keys.is_empty() {
-            return Err(VerifyError::Unavailable);
-        }
+        let refreshed = match self.refresh(MIN_REFRESH_INTERVAL).await {
+            Ok(refreshed) => refreshed,
+            Err(_) if self.read().keys.is_empty() => return Err(VerifyError::Unavailable),
+            Err(_) => false,
+        };
         let keys = self.read().keys.clone();
         match select(&keys, Some(kid), alg)? {
             Some(key) => Ok(key),
             None => {
-                let mut unknown = self.unknown_kids.lock().unwrap_or_else(PoisonError::into_inner);
-                if unknown.len() < 10_000 {
-                    unknown.insert(kid.to_owned(), now);
+                // Remembered only when fresh keys were looked at: a kid refused because the
+                // refresh was skipped or failed is looked for again next time.
+                if refreshed {
+                    let mut unknown = self.unknown_kids.lock().unwrap_or_else(PoisonError::into_inner);
+                    if unknown.len() < 10_000 {
+                        unknown.insert(kid.to_owned(), now);
+                    }
                 }
                 Err(VerifyError::invalid("unknown kid"))
             }

@@ -101,11 +101,8 @@ impl Context {
         self.inner.user.as_deref().ok_or(ContextError::Unauthenticated)
     }
 
-    /// The application state of type `T` given with `ServerBuilder::state`.
-    ///
-    /// ```ignore
-    /// let store = ctx.state::<NotesStore>()?;
-    /// ```
+    /// The application state of type `T` given with `ServerBuilder::state`, e.g.
+    /// `let store = ctx.state::<NotesStore>()?;`.
     pub fn state<T: Send + Sync + 'static>(&self) -> Result<&T, ContextError> {
         self.inner.peer.state.get::<T>().ok_or(ContextError::NoState(std::any::type_name::<T>()))
     }

@@ -41,6 +41,17 @@ fn bearer(headers: &HeaderMap) -> Result<Option<&str>, &'static str> {
     Ok(Some(token))
 }
 
+/// 401 for a request that needs a token and has none: `resource_metadata` and the scopes to
+/// ask for, no `error` (RFC 6750 §3.1).
+pub(crate) fn missing_token(auth: &AuthRuntime) -> HttpError {
+    HttpError::oauth(
+        StatusCode::UNAUTHORIZED,
+        auth.missing_token(&auth.challenge_scopes).to_string(),
+        "invalid_token",
+        "Authorization required",
+    )
+}
+
 fn bad_request(auth: &AuthRuntime, reason: &str) -> HttpError {
     let challenge = crate::auth::Challenge::new()
         .error("invalid_request")
@@ -58,12 +69,7 @@ pub(crate) async fn authenticate(
     let token = bearer(headers).map_err(|reason| bad_request(auth, reason))?;
     let Some(token) = token else {
         if auth.require_token {
-            return Err(HttpError::oauth(
-                StatusCode::UNAUTHORIZED,
-                auth.missing_token(&auth.required_scopes).to_string(),
-                "invalid_token",
-                "Authorization required",
-            ));
+            return Err(missing_token(auth));
         }
         return Ok(None);
     };
@@ -100,11 +106,27 @@ pub(crate) async fn authenticate(
 }
 
 /// Who a session belongs to: issuer, subject and client, so another caller's token cannot use
-/// it.
-pub(crate) fn principal(user: Option<&AccessToken>) -> Option<String> {
-    let user = user?;
-    let issuer = user.claim("iss").and_then(|v| v.as_str()).unwrap_or_default();
-    Some(format!("{issuer}\n{}\n{}", user.subject, user.client_id.as_deref().unwrap_or_default()))
+/// it (a refreshed token of the same caller can).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct Principal {
+    issuer: String,
+    subject: String,
+    client_id: Option<String>,
+}
+
+fn issuer_of(user: &AccessToken) -> &str {
+    user.claim("iss").and_then(|v| v.as_str()).unwrap_or_default()
+}
+
+impl Principal {
+    pub(crate) fn of(user: &AccessToken) -> Self {
+        Self { issuer: issuer_of(user).to_owned(), subject: user.subject.clone(), client_id: user.client_id.clone() }
+    }
+
+    /// Whether `user` is this principal (compared in place: this runs on every request).
+    pub(crate) fn is(&self, user: &AccessToken) -> bool {
+        self.subject == user.subject && self.client_id == user.client_id && self.issuer == issuer_of(user)
+    }
 }
 
 #[cfg(test)]

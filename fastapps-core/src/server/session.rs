@@ -10,6 +10,7 @@ use bytes::Bytes;
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
+use super::authenticate::Principal;
 use crate::context::ClientState;
 use crate::protocol::RequestId;
 
@@ -24,7 +25,7 @@ fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
 pub(crate) struct Session {
     pub(crate) client: Arc<ClientState>,
     /// Who created it (issuer, subject, client), when authenticated: only they may use it.
-    pub(crate) principal: Option<String>,
+    pub(crate) principal: Option<Principal>,
     pub(crate) initialized: AtomicBool,
     /// Milliseconds since the store's epoch at the last request.
     last_active: AtomicU64,
@@ -149,7 +150,7 @@ impl SessionStore {
     /// Creates a session for a client that just sent `initialize`.
     pub(crate) fn create(
         &self,
-        principal: Option<String>,
+        principal: Option<Principal>,
         make_client: impl FnOnce(Arc<str>) -> ClientState,
     ) -> Result<Arc<Session>, TooManySessions> {
         self.sweep_if_due();

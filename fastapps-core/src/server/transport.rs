@@ -18,7 +18,7 @@ use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
 use super::ServerState;
-use super::authenticate::{authenticate, principal};
+use super::authenticate::{Principal, authenticate, missing_token};
 use super::dispatch::Failure;
 use super::dispatch::{self, Scope, dispatch};
 use super::headers::{self, Accepts};
@@ -61,8 +61,11 @@ fn find_session(
     match headers::session_id(headers) {
         Ok(Some(id)) => {
             let session = state.sessions.get(id).ok_or_else(not_found)?;
-            if session.principal.is_some() && session.principal != principal(user) {
-                return Err(not_found());
+            match (&session.principal, user, &state.auth) {
+                // The owner came back without a token: ask for one, as for any missing token.
+                (Some(_), None, Some(auth)) => return Err(missing_token(auth)),
+                (Some(owner), Some(user), _) if !owner.is(user) => return Err(not_found()),
+                _ => {}
             }
             Ok(session)
         }
@@ -172,7 +175,7 @@ fn initialize(
     let session = if state.config.stateless {
         None
     } else {
-        let created = state.sessions.create(principal(user.as_deref()), |id| {
+        let created = state.sessions.create(user.as_deref().map(Principal::of), |id| {
             ClientState::new(
                 Some(id),
                 version,
