@@ -9,7 +9,7 @@ use std::sync::Arc;
 
 use anyhow::{Context, Result, bail};
 use bytes::Bytes;
-use http::header::{ACCEPT, CONTENT_TYPE, HOST};
+use http::header::{ACCEPT, AUTHORIZATION, CONTENT_TYPE, HOST};
 use http::{HeaderMap, HeaderValue, Method, Request, StatusCode, Uri};
 use http_body_util::{BodyExt, Full};
 use hyper::client::conn::http1;
@@ -18,12 +18,14 @@ use tokio::net::TcpStream;
 
 use crate::mcp;
 
-/// Where the benchmark sends requests: a loopback socket address and a path.
+/// Where the benchmark sends requests: a loopback socket address and a path,
+/// and the bearer token to send, if any.
 #[derive(Debug, Clone)]
 pub struct Endpoint {
     addr: SocketAddr,
     host: HeaderValue,
     path: Uri,
+    authorization: Option<HeaderValue>,
 }
 
 impl Endpoint {
@@ -52,7 +54,21 @@ impl Endpoint {
             addr: SocketAddr::new(ip, port),
             host: HeaderValue::from_str(authority.as_str()).context("invalid host header")?,
             path,
+            authorization: None,
         })
+    }
+
+    /// Sends `Authorization: Bearer <token>` with every request, the first included.
+    pub fn with_bearer(mut self, token: &str) -> Result<Self> {
+        let mut value = HeaderValue::from_str(&format!("Bearer {token}")).context("the token is not a header value")?;
+        value.set_sensitive(true);
+        self.authorization = Some(value);
+        Ok(self)
+    }
+
+    /// The same endpoint without a bearer token.
+    pub fn without_bearer(&self) -> Self {
+        Self { authorization: None, ..self.clone() }
     }
 
     /// The socket address requests are sent to.
@@ -108,6 +124,9 @@ impl Connection {
         headers.insert(HOST, endpoint.host.clone());
         headers.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
         headers.insert(ACCEPT, HeaderValue::from_static(mcp::ACCEPT));
+        if let Some(authorization) = &endpoint.authorization {
+            headers.insert(AUTHORIZATION, authorization.clone());
+        }
         Ok(Self { sender, endpoint, headers })
     }
 
@@ -140,6 +159,10 @@ mod tests {
         assert_eq!(endpoint.addr(), "127.0.0.1:8123".parse::<SocketAddr>()?);
         assert_eq!(endpoint.path, "/mcp");
         assert_eq!(endpoint.host, "127.0.0.1:8123");
+        assert!(endpoint.authorization.is_none());
+        let endpoint = endpoint.with_bearer("abc.def.ghi")?;
+        assert_eq!(endpoint.authorization.as_ref().map(HeaderValue::as_bytes), Some(&b"Bearer abc.def.ghi"[..]));
+        assert!(endpoint.without_bearer().authorization.is_none());
         Ok(())
     }
 

@@ -28,6 +28,36 @@ pub enum Protocol {
     Mcp,
 }
 
+/// When a `tools/call` response counts as a success (besides `200 OK`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Expect {
+    /// The body carries a JSON-RPC result ([`mcp::is_result`]).
+    Result,
+    /// The body carries a result with `"isError":false` ([`mcp::is_tool_success`]).
+    ToolSuccess,
+}
+
+impl Expect {
+    /// Whether `body` meets the expectation.
+    pub fn accepts(self, body: &[u8]) -> bool {
+        match self {
+            Self::Result => mcp::is_result(body),
+            Self::ToolSuccess => mcp::is_tool_success(body),
+        }
+    }
+}
+
+/// What each request of a measurement does and what counts as success.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Workload {
+    /// How the target is spoken to.
+    pub protocol: Protocol,
+    /// The tool every `tools/call` names.
+    pub tool: &'static str,
+    /// When a response counts as a success.
+    pub expect: Expect,
+}
+
 /// Shape of one measurement.
 #[derive(Debug, Clone, Copy)]
 pub struct Plan {
@@ -59,7 +89,7 @@ impl Window {
 ///
 /// Fails only if the connections cannot be set up; request errors during the
 /// run are counted in the result instead.
-pub async fn run(endpoint: Arc<Endpoint>, protocol: Protocol, plan: Plan) -> Result<Measurement> {
+pub async fn run(endpoint: Arc<Endpoint>, workload: Workload, plan: Plan) -> Result<Measurement> {
     if plan.connections == 0 {
         bail!("at least one connection is required");
     }
@@ -67,7 +97,7 @@ pub async fn run(endpoint: Arc<Endpoint>, protocol: Protocol, plan: Plan) -> Res
     for index in 0..plan.connections {
         let endpoint = Arc::clone(&endpoint);
         setup.spawn(async move {
-            VirtualClient::establish_within(endpoint, protocol, plan.request_timeout)
+            VirtualClient::establish_within(endpoint, workload, plan.request_timeout)
                 .await
                 .with_context(|| format!("setting up connection {index}"))
         });
@@ -101,7 +131,7 @@ pub async fn run(endpoint: Arc<Endpoint>, protocol: Protocol, plan: Plan) -> Res
 #[derive(Debug)]
 struct VirtualClient {
     endpoint: Arc<Endpoint>,
-    protocol: Protocol,
+    workload: Workload,
     connection: Connection,
     next_id: u64,
 }
@@ -111,26 +141,26 @@ impl VirtualClient {
     ///
     /// Returns a note if the server answered the handshake in an unexpected
     /// but tolerable way.
-    async fn establish(endpoint: Arc<Endpoint>, protocol: Protocol) -> Result<(Self, Option<String>)> {
+    async fn establish(endpoint: Arc<Endpoint>, workload: Workload) -> Result<(Self, Option<String>)> {
         let mut connection = Connection::open(Arc::clone(&endpoint)).await?;
-        let note = match protocol {
+        let note = match workload.protocol {
             Protocol::Plain => {
                 set_protocol_version(&mut connection);
                 None
             }
             Protocol::Mcp => handshake(&mut connection).await?,
         };
-        let client = Self { endpoint, protocol, connection, next_id: 1 };
+        let client = Self { endpoint, workload, connection, next_id: 1 };
         Ok((client, note))
     }
 
     /// [`Self::establish`], failing if it takes longer than `limit`.
     async fn establish_within(
         endpoint: Arc<Endpoint>,
-        protocol: Protocol,
+        workload: Workload,
         limit: Duration,
     ) -> Result<(Self, Option<String>)> {
-        timeout(limit, Self::establish(endpoint, protocol))
+        timeout(limit, Self::establish(endpoint, workload))
             .await
             .map_err(|_| anyhow!("no response within {limit:?}"))?
     }
@@ -142,11 +172,11 @@ impl VirtualClient {
             let id = self.next_id;
             self.next_id += 1;
             let started = Instant::now();
-            let sent = timeout(request_timeout, self.connection.post(mcp::tools_call(id))).await;
+            let sent = timeout(request_timeout, self.connection.post(mcp::tools_call(self.workload.tool, id))).await;
             let finished = Instant::now();
             let transport_error = match sent {
                 Ok(Ok(reply)) => {
-                    if reply.status == StatusCode::OK && mcp::is_result(&reply.body) {
+                    if reply.status == StatusCode::OK && self.workload.expect.accepts(&reply.body) {
                         if window.contains(finished) {
                             tally.record_ok(finished - started);
                         }
@@ -160,7 +190,7 @@ impl VirtualClient {
             };
             tally.record_error(|| transport_error);
             let endpoint = Arc::clone(&self.endpoint);
-            match Self::establish_within(endpoint, self.protocol, request_timeout).await {
+            match Self::establish_within(endpoint, self.workload, request_timeout).await {
                 Ok((fresh, _)) => {
                     tally.reconnects += 1;
                     self.connection = fresh.connection;
@@ -203,4 +233,15 @@ async fn handshake(connection: &mut Connection) -> Result<Option<String>> {
     } else {
         bail!("notifications/initialized answered {}", reply.describe());
     }
+}
+
+/// Opens one connection and sends `initialize`; returns the answer's status.
+///
+/// Used to check that a server refuses callers without a token.
+pub async fn initialize_status(endpoint: Arc<Endpoint>, limit: Duration) -> Result<StatusCode> {
+    let answer = timeout(limit, async {
+        let mut connection = Connection::open(endpoint).await?;
+        connection.post(mcp::initialize()).await.context("initialize")
+    });
+    Ok(answer.await.map_err(|_| anyhow!("no response within {limit:?}"))??.status)
 }

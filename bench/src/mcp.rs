@@ -5,8 +5,11 @@ use bytes::Bytes;
 /// Protocol revision sent in `initialize` and in the `mcp-protocol-version` header.
 pub const PROTOCOL_VERSION: &str = "2025-11-25";
 
-/// Name of the fixture tool that every measured request calls.
+/// Name of the fixture tool that the framework measurements call.
 pub const TOOL_NAME: &str = "test_simple_text";
+
+/// Name of the `bench-auth-server` tool that the auth measurements call.
+pub const ECHO_TOOL_NAME: &str = "echo";
 
 /// Header carrying the session id assigned by the server on `initialize`.
 pub const SESSION_HEADER: &str = "mcp-session-id";
@@ -34,10 +37,10 @@ pub fn initialized() -> Bytes {
     Bytes::from_static(br#"{"jsonrpc":"2.0","method":"notifications/initialized"}"#)
 }
 
-/// A `tools/call` request for [`TOOL_NAME`] with JSON-RPC id `id`.
-pub fn tools_call(id: u64) -> Bytes {
+/// A `tools/call` request for the tool `tool`, without arguments, with JSON-RPC id `id`.
+pub fn tools_call(tool: &str, id: u64) -> Bytes {
     Bytes::from(format!(
-        r#"{{"jsonrpc":"2.0","id":{id},"method":"tools/call","params":{{"name":"{TOOL_NAME}","arguments":{{}}}}}}"#
+        r#"{{"jsonrpc":"2.0","id":{id},"method":"tools/call","params":{{"name":"{tool}","arguments":{{}}}}}}"#
     ))
 }
 
@@ -46,7 +49,20 @@ pub fn tools_call(id: u64) -> Bytes {
 /// This is a substring check on purpose: it works for both plain JSON and
 /// `text/event-stream` bodies and costs the same for every target.
 pub fn is_result(body: &[u8]) -> bool {
-    body.windows(8).any(|w| w == br#""result""#)
+    contains(body, br#""result""#)
+}
+
+/// Whether a `tools/call` response body carries a JSON-RPC result with
+/// `"isError":false`, i.e. the tool ran and succeeded (a tool call refused for
+/// want of sign-in can be a result with `"isError":true`).
+///
+/// Substring checks, like [`is_result`].
+pub fn is_tool_success(body: &[u8]) -> bool {
+    is_result(body) && contains(body, br#""isError":false"#)
+}
+
+fn contains(haystack: &[u8], needle: &[u8]) -> bool {
+    haystack.windows(needle.len()).any(|w| w == needle)
 }
 
 #[cfg(test)]
@@ -58,7 +74,7 @@ mod tests {
         let init = String::from_utf8(initialize().to_vec()).unwrap_or_default();
         assert!(init.contains(r#""protocolVersion":"2025-11-25""#));
         assert!(init.ends_with("}}}"));
-        let call = String::from_utf8(tools_call(7).to_vec()).unwrap_or_default();
+        let call = String::from_utf8(tools_call(TOOL_NAME, 7).to_vec()).unwrap_or_default();
         assert_eq!(
             call,
             r#"{"jsonrpc":"2.0","id":7,"method":"tools/call","params":{"name":"test_simple_text","arguments":{}}}"#
@@ -69,5 +85,13 @@ mod tests {
     fn detects_result() {
         assert!(is_result(br#"data: {"jsonrpc":"2.0","id":1,"result":{}}"#));
         assert!(!is_result(br#"{"jsonrpc":"2.0","id":1,"error":{}}"#));
+    }
+
+    #[test]
+    fn detects_tool_success() {
+        assert!(is_tool_success(br#"{"jsonrpc":"2.0","id":1,"result":{"content":[],"isError":false}}"#));
+        assert!(!is_tool_success(br#"{"jsonrpc":"2.0","id":1,"result":{"content":[],"isError":true}}"#));
+        assert!(!is_tool_success(br#"{"jsonrpc":"2.0","id":1,"result":{"content":[]}}"#));
+        assert!(!is_tool_success(br#"{"jsonrpc":"2.0","id":1,"error":{"isError":false}}"#));
     }
 }

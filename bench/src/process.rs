@@ -7,7 +7,7 @@ use std::process::{Child, ChildStderr, ChildStdout, Command, Stdio};
 use std::sync::mpsc::{self, RecvTimeoutError};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::thread;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, bail};
 
@@ -26,12 +26,14 @@ type Tail = Arc<Mutex<VecDeque<u8>>>;
 /// arguments, and must print `listening on http://127.0.0.1:<port>/mcp` on
 /// stdout once it accepts connections. Its stdout and stderr are drained in
 /// background threads so it never blocks on a full pipe; the end of stderr is
-/// kept to explain failures.
+/// kept to explain failures. Later stdout lines can be read with
+/// [`ServerProcess::read_line`].
 #[derive(Debug)]
 pub struct ServerProcess {
     name: String,
     child: Child,
     url: String,
+    stdout_lines: mpsc::Receiver<String>,
     stderr_tail: Tail,
 }
 
@@ -48,26 +50,39 @@ impl ServerProcess {
             .with_context(|| format!("starting {name} ({})", program.display()))?;
         let stdout = child.stdout.take();
         let stderr = child.stderr.take();
+        let (line_tx, stdout_lines) = mpsc::channel();
         // From here on, dropping `server` kills the child.
-        let mut server = Self { name: name.to_owned(), child, url: String::new(), stderr_tail: Arc::default() };
+        let mut server =
+            Self { name: name.to_owned(), child, url: String::new(), stdout_lines, stderr_tail: Arc::default() };
         if let Some(stderr) = stderr {
             drain_stderr(stderr, Arc::clone(&server.stderr_tail));
         }
-        let stdout = stdout.context("child stdout was not captured")?;
-        let (url_tx, url_rx) = mpsc::channel();
-        drain_stdout(stdout, url_tx);
-        match url_rx.recv_timeout(startup_timeout) {
-            Ok(url) => server.url = url,
-            Err(RecvTimeoutError::Timeout) => bail!(
-                "{name} printed no `{LISTENING_PREFIX}<url>` line within {startup_timeout:?}{}",
-                server.stderr_report()
-            ),
-            Err(RecvTimeoutError::Disconnected) => {
-                let status = server.child.wait().context("waiting for child")?;
-                bail!("{name} exited ({status}) before printing `{LISTENING_PREFIX}<url>`{}", server.stderr_report())
+        drain_stdout(stdout.context("child stdout was not captured")?, line_tx);
+        server.url = server.read_line(LISTENING_PREFIX, startup_timeout)?;
+        Ok(server)
+    }
+
+    /// Waits up to `timeout` for a stdout line starting with `prefix` (skipping
+    /// other lines) and returns the rest of it, trimmed.
+    pub fn read_line(&mut self, prefix: &str, timeout: Duration) -> Result<String> {
+        let deadline = Instant::now() + timeout;
+        loop {
+            let left = deadline.saturating_duration_since(Instant::now());
+            match self.stdout_lines.recv_timeout(left) {
+                Ok(line) => {
+                    if let Some(rest) = line.trim().strip_prefix(prefix) {
+                        return Ok(rest.trim().to_owned());
+                    }
+                }
+                Err(RecvTimeoutError::Timeout) => {
+                    bail!("{} printed no `{prefix}…` line within {timeout:?}{}", self.name, self.stderr_report())
+                }
+                Err(RecvTimeoutError::Disconnected) => {
+                    let status = self.child.wait().context("waiting for child")?;
+                    bail!("{} exited ({status}) before printing `{prefix}…`{}", self.name, self.stderr_report())
+                }
             }
         }
-        Ok(server)
     }
 
     /// The URL the server printed.
@@ -115,17 +130,17 @@ impl Drop for ServerProcess {
     }
 }
 
-/// Reads stdout line by line, sends the first listening URL, and keeps
-/// draining until the child closes it.
-fn drain_stdout(stdout: ChildStdout, url_tx: mpsc::Sender<String>) {
+/// Reads stdout line by line, sends each line to `lines` while anyone
+/// listens, and keeps draining until the child closes it.
+fn drain_stdout(stdout: ChildStdout, lines: mpsc::Sender<String>) {
     thread::spawn(move || {
-        let mut url_tx = Some(url_tx);
+        let mut lines = Some(lines);
         for line in BufReader::new(stdout).lines() {
             let Ok(line) = line else { break };
-            if let Some(url) = line.trim().strip_prefix(LISTENING_PREFIX)
-                && let Some(tx) = url_tx.take()
+            if let Some(tx) = &lines
+                && tx.send(line).is_err()
             {
-                let _ = tx.send(url.trim().to_owned());
+                lines = None;
             }
         }
     });

@@ -3,15 +3,19 @@
 use std::fmt::Write as _;
 use std::time::Duration;
 
-use crate::load::Protocol;
+use crate::load::{Expect, Protocol, Workload};
 use crate::machine::{Interference, MachineInfo};
+use crate::mcp;
 use crate::stats::Measurement;
 
-/// Connection count at which the project goal is checked.
+/// Connection count at which the goals are checked.
 pub const GOAL_CONNECTIONS: usize = 16;
 
 /// Minimum throughput of the stateful server relative to the baseline.
 pub const GOAL_RATIO: f64 = 0.5;
+
+/// Minimum throughput of the authenticated call relative to the same call without auth.
+pub const AUTH_GOAL_RATIO: f64 = 0.9;
 
 /// A server being measured.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -22,6 +26,10 @@ pub enum Target {
     Stateful,
     /// The fixture server started with `--stateless`.
     Stateless,
+    /// `bench-auth-server --no-auth`: the `echo` tool without auth.
+    EchoNoAuth,
+    /// `bench-auth-server`: the `echo` tool requiring a user, called with a valid RS256 token.
+    EchoAuth,
 }
 
 impl Target {
@@ -31,14 +39,72 @@ impl Target {
             Self::Baseline => "axum baseline",
             Self::Stateful => "fastapps (stateful)",
             Self::Stateless => "fastapps (stateless)",
+            Self::EchoNoAuth => "echo, no auth",
+            Self::EchoAuth => "echo, auth (RS256 JWT)",
         }
     }
 
-    /// How the load generator talks to this target.
-    pub fn protocol(self) -> Protocol {
+    /// What the load generator sends this target and what counts as success.
+    pub fn workload(self) -> Workload {
         match self {
-            Self::Baseline => Protocol::Plain,
-            Self::Stateful | Self::Stateless => Protocol::Mcp,
+            Self::Baseline => Workload { protocol: Protocol::Plain, tool: mcp::TOOL_NAME, expect: Expect::Result },
+            Self::Stateful | Self::Stateless => {
+                Workload { protocol: Protocol::Mcp, tool: mcp::TOOL_NAME, expect: Expect::Result }
+            }
+            Self::EchoNoAuth | Self::EchoAuth => {
+                Workload { protocol: Protocol::Mcp, tool: mcp::ECHO_TOOL_NAME, expect: Expect::ToolSuccess }
+            }
+        }
+    }
+
+    /// The comparison this target is part of.
+    pub fn comparison(self) -> Comparison {
+        match self {
+            Self::Baseline | Self::Stateful | Self::Stateless => Comparison::Framework,
+            Self::EchoNoAuth | Self::EchoAuth => Comparison::Auth,
+        }
+    }
+}
+
+/// A group of targets compared with one reference target, each with its own table and goal.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Comparison {
+    /// The fixture server against the bare axum baseline.
+    Framework,
+    /// The `echo` tool with auth against the same tool without.
+    Auth,
+}
+
+impl Comparison {
+    /// The target the others are divided by.
+    pub fn reference(self) -> Target {
+        match self {
+            Self::Framework => Target::Baseline,
+            Self::Auth => Target::EchoNoAuth,
+        }
+    }
+
+    /// The target the goal is about.
+    pub fn goal_target(self) -> Target {
+        match self {
+            Self::Framework => Target::Stateful,
+            Self::Auth => Target::EchoAuth,
+        }
+    }
+
+    /// The minimum ratio of the goal.
+    pub fn goal_ratio(self) -> f64 {
+        match self {
+            Self::Framework => GOAL_RATIO,
+            Self::Auth => AUTH_GOAL_RATIO,
+        }
+    }
+
+    /// Heading of the ratio column.
+    fn ratio_heading(self) -> &'static str {
+        match self {
+            Self::Framework => "ratio to baseline",
+            Self::Auth => "ratio to no auth",
         }
     }
 }
@@ -67,14 +133,14 @@ pub struct Settings {
     pub client_threads: usize,
 }
 
-/// Whether the run met the project goal.
+/// Whether the run met a goal.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum Goal {
-    /// Ratio at or above [`GOAL_RATIO`].
+    /// Ratio at or above the goal's.
     Met(f64),
-    /// Ratio below [`GOAL_RATIO`].
+    /// Ratio below the goal's.
     Missed(f64),
-    /// The relevant measurement failed or had request errors.
+    /// One of the relevant measurements failed or had request errors.
     Failed,
     /// The relevant rows were not part of this run.
     NotMeasured,
@@ -94,45 +160,51 @@ pub struct Report {
 }
 
 impl Report {
-    /// The baseline measurement at `connections`, if it succeeded.
-    fn baseline(&self, connections: usize) -> Option<&Measurement> {
-        self.rows.iter().find(|r| r.target == Target::Baseline && r.connections == connections)?.outcome.as_ref().ok()
+    /// The row of `target` at `connections`, if measured.
+    fn row(&self, target: Target, connections: usize) -> Option<&Row> {
+        self.rows.iter().find(|r| r.target == target && r.connections == connections)
     }
 
-    /// Throughput of `row` divided by the baseline's at the same connection count.
+    /// The measurement `row` is compared with, if it succeeded.
+    fn reference(&self, row: &Row) -> Option<&Measurement> {
+        self.row(row.target.comparison().reference(), row.connections)?.outcome.as_ref().ok()
+    }
+
+    /// Throughput of `row` divided by its reference's at the same connection count.
     pub fn ratio(&self, row: &Row) -> Option<f64> {
         let own = row.outcome.as_ref().ok()?.requests_per_second();
-        let baseline = self.baseline(row.connections)?.requests_per_second();
-        (baseline > 0.0).then(|| own / baseline)
+        let reference = self.reference(row)?.requests_per_second();
+        (reference > 0.0).then(|| own / reference)
     }
 
-    /// The ratio to the baseline of each round, pairing the rounds in order.
+    /// The ratio to the reference of each round, pairing the rounds in order.
     pub fn round_ratios(&self, row: &Row) -> Vec<f64> {
-        let (Ok(own), Some(baseline)) = (&row.outcome, self.baseline(row.connections)) else {
+        let (Ok(own), Some(reference)) = (&row.outcome, self.reference(row)) else {
             return Vec::new();
         };
         own.round_rates()
             .iter()
-            .zip(baseline.round_rates())
+            .zip(reference.round_rates())
             .filter(|&(_, &base)| base > 0.0)
             .map(|(own, base)| own / base)
             .collect()
     }
 
-    /// The goal check: stateful server at [`GOAL_CONNECTIONS`] connections.
-    pub fn goal(&self) -> Goal {
-        let Some(row) = self.rows.iter().find(|r| r.target == Target::Stateful && r.connections == GOAL_CONNECTIONS)
+    /// The goal check of `comparison`: its goal target against its reference at
+    /// [`GOAL_CONNECTIONS`] connections.
+    pub fn goal(&self, comparison: Comparison) -> Goal {
+        let (Some(row), Some(reference)) =
+            (self.row(comparison.goal_target(), GOAL_CONNECTIONS), self.row(comparison.reference(), GOAL_CONNECTIONS))
         else {
             return Goal::NotMeasured;
         };
-        match &row.outcome {
-            Err(_) => Goal::Failed,
-            Ok(m) if m.has_errors() => Goal::Failed,
-            Ok(_) => match self.ratio(row) {
-                None => Goal::NotMeasured,
-                Some(r) if r >= GOAL_RATIO => Goal::Met(r),
-                Some(r) => Goal::Missed(r),
-            },
+        if [row, reference].iter().any(|r| r.outcome.as_ref().map_or(true, Measurement::has_errors)) {
+            return Goal::Failed;
+        }
+        match self.ratio(row) {
+            None => Goal::NotMeasured,
+            Some(r) if r >= comparison.goal_ratio() => Goal::Met(r),
+            Some(r) => Goal::Missed(r),
         }
     }
 
@@ -141,17 +213,25 @@ impl Report {
         self.rows.iter().any(|r| r.outcome.as_ref().map_or(true, Measurement::has_errors))
     }
 
-    /// The results as a markdown table.
-    pub fn table(&self) -> String {
-        let mut out = String::from(
-            "| connections | target | req/s | p50 (µs) | p99 (µs) | ratio to baseline | per round | errors |\n\
+    /// The results of `comparison` as a markdown table (a sentence if none were measured).
+    pub fn table(&self, comparison: Comparison) -> String {
+        let rows: Vec<&Row> = self.rows.iter().filter(|r| r.target.comparison() == comparison).collect();
+        if rows.is_empty() {
+            return "Not measured in this run.\n".to_owned();
+        }
+        let mut out = format!(
+            "| connections | target | req/s | p50 (µs) | p99 (µs) | {} | per round | errors |\n\
              | ---: | --- | ---: | ---: | ---: | ---: | --- | ---: |\n",
+            comparison.ratio_heading()
         );
-        for row in &self.rows {
+        for row in rows {
             let ratio = self.ratio(row).map_or_else(|| "–".to_owned(), |r| format!("{r:.2}"));
             let rounds: Vec<String> = self.round_ratios(row).iter().map(|r| format!("{r:.2}")).collect();
-            let rounds =
-                if row.target == Target::Baseline || rounds.len() < 2 { "–".to_owned() } else { rounds.join(" / ") };
+            let rounds = if row.target == comparison.reference() || rounds.len() < 2 {
+                "–".to_owned()
+            } else {
+                rounds.join(" / ")
+            };
             let _ = match &row.outcome {
                 Ok(m) => writeln!(
                     out,
@@ -205,20 +285,39 @@ impl Report {
         out
     }
 
-    /// One sentence on the goal, in markdown.
-    pub fn goal_sentence(&self) -> String {
-        match self.goal() {
-            Goal::Met(r) => format!(
-                "This run **met** the goal: {r:.2}× the baseline's throughput at {GOAL_CONNECTIONS} connections."
-            ),
-            Goal::Missed(r) => format!(
-                "This run **did not meet** the goal: {r:.2}× the baseline's throughput at {GOAL_CONNECTIONS} connections."
-            ),
+    /// One sentence on the goal of `comparison`, in markdown.
+    pub fn goal_sentence(&self, comparison: Comparison) -> String {
+        let goal = self.goal(comparison);
+        if let Goal::Met(r) | Goal::Missed(r) = goal {
+            let verdict = if matches!(goal, Goal::Met(_)) { "**met**" } else { "**did not meet**" };
+            return match comparison {
+                Comparison::Framework => format!(
+                    "This run {verdict} the goal: {r:.2}× the baseline's throughput at {GOAL_CONNECTIONS} connections."
+                ),
+                Comparison::Auth => {
+                    let cost = (1.0 - r) * 100.0;
+                    let cost = if cost > 0.0 {
+                        format!("authentication cost {cost:.1}% of the throughput")
+                    } else {
+                        "no measurable cost".to_owned()
+                    };
+                    format!(
+                        "This run {verdict} the goal: with auth, {r:.2}× the throughput without auth at \
+                         {GOAL_CONNECTIONS} connections ({cost})."
+                    )
+                }
+            };
+        }
+        let measured = match comparison {
+            Comparison::Framework => "both the baseline and the stateful server",
+            Comparison::Auth => "the echo tool both with and without auth",
+        };
+        match goal {
             Goal::Failed => format!(
-                "This run **could not check** the goal: the stateful measurement at {GOAL_CONNECTIONS} connections failed or had errors (see below)."
+                "This run **could not check** the goal: a measurement at {GOAL_CONNECTIONS} connections it needs failed or had errors (see below)."
             ),
-            Goal::NotMeasured => format!(
-                "This run **did not check** the goal: it did not measure both the baseline and the stateful server at {GOAL_CONNECTIONS} connections."
+            _ => format!(
+                "This run **did not check** the goal: it did not measure {measured} at {GOAL_CONNECTIONS} connections."
             ),
         }
     }
@@ -249,7 +348,10 @@ impl Report {
             include_str!("performance.md.in"),
             goal_connections = GOAL_CONNECTIONS,
             goal_ratio = GOAL_RATIO,
-            goal_sentence = self.goal_sentence(),
+            goal_sentence = self.goal_sentence(Comparison::Framework),
+            auth_goal_ratio = AUTH_GOAL_RATIO,
+            auth_goal_percent = (1.0 - AUTH_GOAL_RATIO) * 100.0,
+            auth_goal_sentence = self.goal_sentence(Comparison::Auth),
             date = m.date,
             cpu = m.cpu_model,
             cores = m.cores,
@@ -259,7 +361,8 @@ impl Report {
             duration = s.duration.as_secs_f64(),
             rounds = s.rounds,
             client_threads = s.client_threads,
-            table = self.table(),
+            table = self.table(Comparison::Framework),
+            auth_table = self.table(Comparison::Auth),
             problems = problems,
         )
     }
@@ -319,11 +422,42 @@ mod tests {
             Row { connections: 16, target: Target::Stateful, outcome: Ok(measured(16, 600)?) },
         ]);
         assert_eq!(r.ratio(&r.rows[1]), Some(0.6));
-        assert_eq!(r.goal(), Goal::Met(0.6));
+        assert_eq!(r.goal(Comparison::Framework), Goal::Met(0.6));
+        assert_eq!(r.goal(Comparison::Auth), Goal::NotMeasured);
         assert!(!r.has_problems());
         let doc = r.document();
         assert!(doc.contains("| 16 | fastapps (stateful) | 600 | 100.0 | 100.0 | 0.60 | – | 0 |"));
         assert!(doc.contains("**met**"));
+        assert!(doc.contains("**did not check**"));
+        Ok(())
+    }
+
+    #[test]
+    fn compares_auth_with_no_auth() -> anyhow::Result<()> {
+        let r = report(vec![
+            Row { connections: 16, target: Target::Baseline, outcome: Ok(measured(16, 1000)?) },
+            Row { connections: 16, target: Target::Stateful, outcome: Ok(measured(16, 600)?) },
+            Row { connections: 16, target: Target::EchoNoAuth, outcome: Ok(measured(16, 800)?) },
+            Row { connections: 16, target: Target::EchoAuth, outcome: Ok(measured(16, 760)?) },
+        ]);
+        assert_eq!(r.ratio(&r.rows[2]), Some(1.0));
+        assert_eq!(r.ratio(&r.rows[3]), Some(0.95));
+        assert_eq!(r.goal(Comparison::Auth), Goal::Met(0.95));
+        let table = r.table(Comparison::Auth);
+        assert!(table.contains("| ratio to no auth |"));
+        assert!(table.contains("| 16 | echo, auth (RS256 JWT) | 760 | 100.0 | 100.0 | 0.95 | – | 0 |"));
+        assert!(!table.contains("stateful"));
+        assert!(!r.table(Comparison::Framework).contains("echo"));
+        assert!(r.goal_sentence(Comparison::Auth).contains("0.95× the throughput without auth"));
+        assert!(r.goal_sentence(Comparison::Auth).contains("cost 5.0%"));
+
+        let slow = report(vec![
+            Row { connections: 16, target: Target::EchoNoAuth, outcome: Ok(measured(16, 800)?) },
+            Row { connections: 16, target: Target::EchoAuth, outcome: Ok(measured(16, 600)?) },
+        ]);
+        assert_eq!(slow.goal(Comparison::Auth), Goal::Missed(0.75));
+        assert!(slow.goal_sentence(Comparison::Auth).contains("**did not meet**"));
+        assert_eq!(slow.table(Comparison::Framework), "Not measured in this run.\n");
         Ok(())
     }
 
@@ -333,7 +467,7 @@ mod tests {
             Row { connections: 16, target: Target::Baseline, outcome: Ok(measured(16, 1000)?) },
             Row { connections: 16, target: Target::Stateful, outcome: Err("initialize answered HTTP 404".into()) },
         ]);
-        assert_eq!(r.goal(), Goal::Failed);
+        assert_eq!(r.goal(Comparison::Framework), Goal::Failed);
         assert!(r.has_problems());
         assert!(r.problems().contains("HTTP 404"));
         Ok(())

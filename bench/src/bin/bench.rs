@@ -1,5 +1,7 @@
 //! Load benchmark driver: MCP `tools/call` throughput and latency of the
-//! fixture server against a bare axum baseline, measured in the same run.
+//! fixture server against a bare axum baseline, and of a tool requiring a
+//! signed-in user (with a valid RS256 token) against the same tool without
+//! auth, measured in the same run.
 //!
 //! See `docs/performance.md` for what is measured; `scripts/bench.sh` builds
 //! everything and runs this with `--write docs/performance.md`.
@@ -16,10 +18,12 @@ use fastapps_bench::client::Endpoint;
 use fastapps_bench::load::{self, Plan};
 use fastapps_bench::machine::{CpuSnapshot, MachineInfo};
 use fastapps_bench::process::ServerProcess;
-use fastapps_bench::report::{Report, Row, Settings, Target};
+use fastapps_bench::report::{Comparison, Report, Row, Settings, Target};
 use fastapps_bench::stats::Measurement;
+use http::StatusCode;
 
-/// Measure MCP `tools/call` throughput and latency against a bare axum baseline.
+/// Measure MCP `tools/call` throughput and latency against a bare axum baseline,
+/// and the cost of authentication.
 #[derive(Debug, Parser)]
 #[command(about)]
 struct Args {
@@ -41,6 +45,15 @@ struct Args {
     /// Baseline binary [default: <target dir>/release/bench-baseline].
     #[arg(long)]
     baseline_bin: Option<PathBuf>,
+    /// Auth benchmark server binary [default: <target dir>/release/bench-auth-server].
+    #[arg(long)]
+    auth_server_bin: Option<PathBuf>,
+    /// Leave out the cost of authentication (the echo tool with and without auth).
+    #[arg(long, conflicts_with = "auth_only")]
+    skip_auth: bool,
+    /// Measure only the cost of authentication.
+    #[arg(long, conflicts_with_all = ["stateless", "stateless_only"])]
+    auth_only: bool,
     /// Also measure the fixture server started with `--stateless`.
     #[arg(long)]
     stateless: bool,
@@ -87,20 +100,29 @@ fn main() -> Result<ExitCode> {
     let client_threads =
         args.client_threads.unwrap_or_else(|| thread::available_parallelism().map_or(2, usize::from)).max(1);
 
-    let server_bin = args.server_bin.unwrap_or_else(|| default_binary("conformance-server"));
-    let baseline_bin = args.baseline_bin.unwrap_or_else(|| default_binary("bench-baseline"));
-    let mut targets = vec![Target::Baseline];
-    if !args.stateless_only {
-        targets.push(Target::Stateful);
+    let binaries = Binaries {
+        server: args.server_bin.unwrap_or_else(|| default_binary("conformance-server")),
+        baseline: args.baseline_bin.unwrap_or_else(|| default_binary("bench-baseline")),
+        auth_server: args.auth_server_bin.unwrap_or_else(|| default_binary("bench-auth-server")),
+    };
+    let mut targets = Vec::new();
+    if !args.auth_only {
+        targets.push(Target::Baseline);
+        if !args.stateless_only {
+            targets.push(Target::Stateful);
+        }
+        if args.stateless || args.stateless_only {
+            targets.push(Target::Stateless);
+        }
     }
-    if args.stateless || args.stateless_only {
-        targets.push(Target::Stateless);
+    if !args.skip_auth {
+        targets.extend([Target::EchoNoAuth, Target::EchoAuth]);
     }
 
     let machine = MachineInfo::detect();
     let mut servers = Vec::with_capacity(targets.len());
     for target in targets {
-        servers.push(start(target, &baseline_bin, &server_bin, startup_timeout)?);
+        servers.push(start(target, &binaries, startup_timeout, request_timeout)?);
     }
 
     let runtime = tokio::runtime::Builder::new_multi_thread()
@@ -122,12 +144,16 @@ fn main() -> Result<ExitCode> {
         settings: Settings { warmup, duration, rounds: args.rounds, client_threads },
         rows,
     };
-    println!("{}", report.table());
+    for comparison in [Comparison::Framework, Comparison::Auth] {
+        println!("{}", report.table(comparison));
+    }
     let problems = report.problems();
     if !problems.is_empty() {
         println!("{problems}");
     }
-    println!("{}", report.goal_sentence().replace("**", ""));
+    for comparison in [Comparison::Framework, Comparison::Auth] {
+        println!("{}", report.goal_sentence(comparison).replace("**", ""));
+    }
     println!("{}", report.interference_text());
     if let Some(path) = &args.write {
         write_report(path, &report.document())?;
@@ -179,7 +205,7 @@ fn measure_all(
 
 /// Takes one measurement of `server`, failing if the server died meanwhile.
 fn measure(runtime: &tokio::runtime::Runtime, server: &mut Running, plan: Plan) -> Result<Measurement, String> {
-    let measured = runtime.block_on(load::run(Arc::clone(&server.endpoint), server.target.protocol(), plan));
+    let measured = runtime.block_on(load::run(Arc::clone(&server.endpoint), server.target.workload(), plan));
     match (measured, server.process.ensure_running()) {
         (_, Err(died)) => Err(format!("{died:#}")),
         (Err(err), Ok(())) => Err(format!("{err:#}")),
@@ -199,18 +225,50 @@ fn merge_round(row: &mut Result<Measurement, String>, round: Result<Measurement,
     }
 }
 
-/// Starts the process for `target` and parses the URL it prints.
-fn start(target: Target, baseline_bin: &Path, server_bin: &Path, startup_timeout: Duration) -> Result<Running> {
+/// The server programs.
+#[derive(Debug)]
+struct Binaries {
+    server: PathBuf,
+    baseline: PathBuf,
+    auth_server: PathBuf,
+}
+
+/// Starts the process for `target` and parses the URL (and token) it prints.
+fn start(target: Target, binaries: &Binaries, startup_timeout: Duration, request_timeout: Duration) -> Result<Running> {
     let (program, extra_args): (&Path, &[&str]) = match target {
-        Target::Baseline => (baseline_bin, &[]),
-        Target::Stateful => (server_bin, &[]),
-        Target::Stateless => (server_bin, &["--stateless"]),
+        Target::Baseline => (&binaries.baseline, &[]),
+        Target::Stateful => (&binaries.server, &[]),
+        Target::Stateless => (&binaries.server, &["--stateless"]),
+        Target::EchoNoAuth => (&binaries.auth_server, &["--no-auth"]),
+        Target::EchoAuth => (&binaries.auth_server, &[]),
     };
-    let process = ServerProcess::start(target.label(), program, extra_args, startup_timeout)?;
-    let endpoint =
+    let mut process = ServerProcess::start(target.label(), program, extra_args, startup_timeout)?;
+    let mut endpoint =
         Endpoint::parse(process.url()).with_context(|| format!("{} printed an unusable URL", process.name()))?;
+    if matches!(target, Target::EchoNoAuth | Target::EchoAuth) {
+        let token = process.read_line("token ", startup_timeout)?;
+        match (target, token.as_str()) {
+            (Target::EchoNoAuth, "-") => {}
+            (Target::EchoAuth, token) if token != "-" => {
+                endpoint = endpoint.with_bearer(token)?;
+                refuses_anonymous(&endpoint, request_timeout)
+                    .with_context(|| format!("checking that {} requires a token", target.label()))?;
+            }
+            (_, token) => bail!("{} printed an unexpected token line: `token {token}`", target.label()),
+        }
+    }
     eprintln!("started {} at {}", target.label(), process.url());
     Ok(Running { target, process, endpoint: Arc::new(endpoint) })
+}
+
+/// Fails unless `initialize` without a token is refused with 401.
+fn refuses_anonymous(endpoint: &Endpoint, request_timeout: Duration) -> Result<()> {
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().context("building a runtime")?;
+    let status = runtime.block_on(load::initialize_status(Arc::new(endpoint.without_bearer()), request_timeout))?;
+    if status != StatusCode::UNAUTHORIZED {
+        bail!("initialize without a token answered {status}, not 401 Unauthorized");
+    }
+    Ok(())
 }
 
 /// `<target dir>/release/<name>`, where the target directory is
