@@ -4,9 +4,11 @@
 #   2. cargo clippy (warnings are errors)
 #   3. the test suite (cargo nextest when installed, else cargo test; doctests either way)
 #   4. the end-to-end browser test of the pizzaz widgets (scripts/browser-test.sh)
-#   5. the end-to-end OAuth test of the notes example (scripts/e2e-auth.sh)
-#   6. the release build check of the pizzaz widgets (scripts/release-widgets.sh)
-#   7. the official MCP conformance suite (scripts/conformance.sh)
+#   5. the end-to-end test of the fastapps CLI: init, create, build, the new project's tests,
+#      and `fastapps dev` with its preview page in headless Chromium (scripts/cli-test.sh)
+#   6. the end-to-end OAuth test of the notes example (scripts/e2e-auth.sh)
+#   7. the release build check of the pizzaz widgets (scripts/release-widgets.sh)
+#   8. the official MCP conformance suite (scripts/conformance.sh)
 #
 # Usage: scripts/test.sh
 #
@@ -16,6 +18,7 @@
 #   SKIP_LINT=1         skip both of the above
 #   SKIP_TESTS=1        skip the Rust tests
 #   SKIP_BROWSER=1      skip the browser test
+#   SKIP_CLI=1          skip the CLI test
 #   SKIP_E2E_AUTH=1     skip the OAuth end-to-end test
 #   SKIP_RELEASE=1      skip the release build check of the pizzaz widgets
 #   SKIP_CONFORMANCE=1  skip the conformance suite
@@ -60,7 +63,7 @@ is_set() {
     [[ -n ${!1:-} && ${!1} != 0 ]]
 }
 
-section "1/7 Formatting (cargo fmt --check)"
+section "1/8 Formatting (cargo fmt --check)"
 if is_set SKIP_LINT; then
     skipped SKIP_LINT formatting
 elif is_set SKIP_FMT; then
@@ -71,7 +74,7 @@ else
         cargo fmt --all -- --check
 fi
 
-section "2/7 Lints (cargo clippy, warnings are errors)"
+section "2/8 Lints (cargo clippy, warnings are errors)"
 if is_set SKIP_LINT; then
     skipped SKIP_LINT clippy
 elif is_set SKIP_CLIPPY; then
@@ -82,7 +85,7 @@ else
         cargo clippy --workspace --all-targets --locked -- -D warnings
 fi
 
-section "3/7 Tests"
+section "3/8 Tests"
 if is_set SKIP_TESTS; then
     skipped SKIP_TESTS tests
 elif ! is_set NO_NEXTEST && cargo nextest --version >/dev/null 2>&1; then
@@ -96,28 +99,35 @@ else
         cargo test --workspace --locked
 fi
 
-section "4/7 Browser test (pizzaz widgets in an MCP Apps host, headless Chromium)"
+section "4/8 Browser test (pizzaz widgets in an MCP Apps host, headless Chromium)"
 if is_set SKIP_BROWSER; then
     skipped SKIP_BROWSER browser
 else
     run_step "browser test" scripts/browser-test.sh
 fi
 
-section "5/7 OAuth end-to-end test (notes + oidc-provider + MCP TypeScript SDK client)"
+section "5/8 CLI end-to-end test (init, create, build, project tests, dev and its preview page)"
+if is_set SKIP_CLI; then
+    skipped SKIP_CLI cli
+else
+    run_step "CLI test" scripts/cli-test.sh
+fi
+
+section "6/8 OAuth end-to-end test (notes + oidc-provider + MCP TypeScript SDK client)"
 if is_set SKIP_E2E_AUTH; then
     skipped SKIP_E2E_AUTH e2e-auth
 else
     run_step "OAuth end-to-end test" scripts/e2e-auth.sh
 fi
 
-section "6/7 Release build (pizzaz serves its widgets with no assets/ folder)"
+section "7/8 Release build (pizzaz serves its widgets with no assets/ folder)"
 if is_set SKIP_RELEASE; then
     skipped SKIP_RELEASE release
 else
     run_step "release widgets" scripts/release-widgets.sh
 fi
 
-section "7/7 MCP conformance suite"
+section "8/8 MCP conformance suite"
 if is_set SKIP_CONFORMANCE; then
     skipped SKIP_CONFORMANCE conformance
 else

@@ -6,8 +6,7 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use anyhow::Context as _;
-use notify::RecursiveMode;
-use notify_debouncer_mini::{DebounceEventResult, Debouncer, new_debouncer};
+use notify::{EventKind, RecommendedWatcher, RecursiveMode, Watcher as _};
 use tokio::sync::mpsc;
 
 use crate::app::App;
@@ -38,6 +37,9 @@ impl Changes {
     }
 }
 
+/// How long the files must stay still before a rebuild starts.
+const SETTLE: Duration = Duration::from_millis(200);
+
 /// Files at the project's root whose change means a new server.
 const SERVER_FILES: &[&str] = &["Cargo.toml", "Cargo.lock", "build.rs", ".env", "fastapps.toml"];
 
@@ -64,11 +66,21 @@ fn classify(project: &Project, runtime: Option<&Path>, path: &Path) -> Changes {
     }
 }
 
-/// Watches the sources; batches of changes arrive on the channel.
-fn watch(
-    project: &Project,
-    tx: mpsc::UnboundedSender<Changes>,
-) -> anyhow::Result<Debouncer<notify::RecommendedWatcher>> {
+/// Whether an event changed something: reads (which the builds themselves do) are not changes.
+fn is_change(kind: &EventKind) -> bool {
+    use notify::event::{AccessKind, AccessMode, ModifyKind};
+    match kind {
+        EventKind::Create(_) | EventKind::Remove(_) => true,
+        EventKind::Modify(ModifyKind::Metadata(_)) => false,
+        EventKind::Modify(_) => true,
+        EventKind::Access(AccessKind::Close(AccessMode::Write)) => true,
+        EventKind::Access(_) | EventKind::Any | EventKind::Other => false,
+    }
+}
+
+/// Watches the sources; what each change calls for arrives on the channel (the dev loop lets
+/// a burst settle before acting on it).
+fn watch(project: &Project, tx: mpsc::UnboundedSender<Changes>) -> anyhow::Result<RecommendedWatcher> {
     let root = std::fs::canonicalize(&project.root).unwrap_or_else(|_| project.root.clone());
     let project = Project::open(&root)?;
     let runtime = project.runtime_entry().and_then(|entry| entry.parent().map(Path::to_owned));
@@ -80,28 +92,28 @@ fn watch(
     }
     let handler = {
         let runtime = runtime.clone();
-        move |result: DebounceEventResult| match result {
-            Ok(events) => {
+        move |result: notify::Result<notify::Event>| match result {
+            Ok(event) if is_change(&event.kind) => {
                 let mut changes = Changes::default();
-                for event in events {
-                    changes.merge(classify(&project, runtime.as_deref(), &event.path));
+                for path in &event.paths {
+                    changes.merge(classify(&project, runtime.as_deref(), path));
                 }
                 if changes.any() {
                     let _ = tx.send(changes);
                 }
             }
+            Ok(_) => {}
             Err(e) => eprintln!("warning: watching files: {e}"),
         }
     };
-    let mut debouncer = new_debouncer(Duration::from_millis(250), handler).context("cannot watch files")?;
-    let watcher = debouncer.watcher();
+    let mut watcher = notify::recommended_watcher(handler).context("cannot watch files")?;
     watcher.watch(&root, RecursiveMode::NonRecursive).with_context(|| format!("cannot watch {}", root.display()))?;
     for folder in folders.iter().filter(|f| f.is_dir()) {
         watcher
             .watch(folder, RecursiveMode::Recursive)
             .with_context(|| format!("cannot watch {}", folder.display()))?;
     }
-    Ok(debouncer)
+    Ok(watcher)
 }
 
 const ISSUER_VARIABLE: &str = "FASTAPPS_AUTH_ISSUER_URL";
@@ -187,9 +199,8 @@ impl Dev<'_> {
         tokio::select! {
             changes = rx.recv() => {
                 let mut changes = changes.context("the file watcher stopped")?;
-                // Let a burst of saves settle into one rebuild.
-                tokio::time::sleep(Duration::from_millis(100)).await;
-                while let Ok(more) = rx.try_recv() {
+                // Let a burst of saves settle into one rebuild: until nothing changed for a while.
+                while let Ok(Some(more)) = tokio::time::timeout(SETTLE, rx.recv()).await {
                     changes.merge(more);
                 }
                 if changes.widgets {

@@ -45,6 +45,7 @@ pub struct ServerBuilder {
     widget_html: HashMap<String, Arc<str>>,
     mcp_apps_for_all: bool,
     assets_dir: Option<PathBuf>,
+    dev_preview: bool,
     auth: Option<Auth>,
     app_state: AppState,
 }
@@ -72,6 +73,7 @@ impl ServerBuilder {
             widget_html: HashMap::new(),
             mcp_apps_for_all: false,
             assets_dir: None,
+            dev_preview: false,
             auth: None,
             app_state: AppState::default(),
         }
@@ -171,6 +173,15 @@ impl ServerBuilder {
     /// and styles from there), cached for a year when their name carries a content hash.
     pub fn serve_assets(mut self, dir: impl Into<PathBuf>) -> Self {
         self.assets_dir = Some(dir.into());
+        self
+    }
+
+    /// Serves the widget preview page at `/_fastapps/preview` (off by default; `fastapps dev`
+    /// turns it on with `FASTAPPS_DEV_PREVIEW=1`): a page that lists the tools, calls one with
+    /// arguments from a form, and renders its widget in an emulated ChatGPT or MCP Apps host.
+    /// For development: anyone who can reach the server can use it.
+    pub fn dev_preview(mut self, on: bool) -> Self {
+        self.dev_preview = on;
         self
     }
 
@@ -369,6 +380,7 @@ impl ServerBuilder {
             state: Arc::new(state),
             path: self.path.into(),
             assets_dir: self.assets_dir.map(Arc::from),
+            dev_preview: self.dev_preview,
         })
     }
 

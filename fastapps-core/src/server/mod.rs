@@ -6,6 +6,7 @@ mod builder;
 mod dispatch;
 mod headers;
 mod origin;
+mod preview;
 mod reply;
 mod serve;
 mod session;
@@ -79,6 +80,7 @@ pub struct WidgetMcpServer {
     state: Arc<ServerState>,
     path: Arc<str>,
     assets_dir: Option<Arc<std::path::Path>>,
+    dev_preview: bool,
 }
 
 impl WidgetMcpServer {
@@ -128,10 +130,16 @@ impl WidgetMcpServer {
             Some(auth) => router.merge(crate::auth::metadata_router(auth)),
             None => router,
         };
-        match &self.assets_dir {
+        let router = match &self.assets_dir {
             Some(dir) => router.merge(assets::router(dir)),
             None => router,
-        }
+        };
+        if self.dev_preview { router.merge(preview::router(&self.path)) } else { router }
+    }
+
+    /// The path of the widget preview page, when [`ServerBuilder::dev_preview`] turned it on.
+    pub fn preview_path(&self) -> Option<&'static str> {
+        self.dev_preview.then_some(preview::PREVIEW_PATH)
     }
 
     /// Tells every session subscribed to `uri` that the resource changed

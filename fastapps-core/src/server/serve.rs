@@ -96,6 +96,9 @@ impl WidgetMcpServer {
         if let Ok(addr) = listener.local_addr() {
             warn_if_exposed(&self, addr);
             tracing::info!("MCP endpoint on http://{addr}{}", self.path);
+            if let Some(preview) = self.preview_path() {
+                tracing::info!("widget preview on http://{addr}{preview}");
+            }
         }
         // Without TCP_NODELAY, small SSE frames wait for Nagle's algorithm (~40 ms each).
         let listener = listener.tap_io(|tcp| {
@@ -163,6 +166,7 @@ impl ServerBuilder {
     /// | `FASTAPPS_ALLOWED_ORIGINS` | extra allowed origins, comma separated | none |
     /// | `FASTAPPS_ALLOWED_HOSTS` | extra allowed `Host` values, comma separated | none |
     /// | `FASTAPPS_STATELESS` | `true` for stateless mode | the builder's |
+    /// | `FASTAPPS_DEV_PREVIEW` | `true` serves the widget preview page (`fastapps dev` sets it) | the builder's |
     pub async fn serve_from_env(self) -> Result<(), ServeError> {
         let (builder, addr) = self.from_env()?;
         builder.serve(addr.to_string()).await
@@ -198,6 +202,9 @@ impl ServerBuilder {
             .allowed_hosts(env_list("FASTAPPS_ALLOWED_HOSTS"));
         if let Some(stateless) = env_bool("FASTAPPS_STATELESS")? {
             self = self.stateless(stateless);
+        }
+        if let Some(preview) = env_bool("FASTAPPS_DEV_PREVIEW")? {
+            self = self.dev_preview(preview);
         }
         Ok((self, BindAddr { host, port }))
     }
