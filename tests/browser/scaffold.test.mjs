@@ -31,6 +31,8 @@ const CHROMIUM = process.env.CHROMIUM || "/usr/bin/chromium";
 const WORK = process.env.CLI_TEST_DIR || mkdtempSync(path.join(tmpdir(), "fastapps-cli-test-"));
 const PROJECT = path.join(WORK, "demo");
 const run = promisify(execFile);
+/** Every tool of the project once all its widgets are created. */
+const TOOLS = ["fourth", "hello", "roll_dice", "second", "third-widget"];
 
 assert.ok(FASTAPPS && FRAMEWORK, "FASTAPPS_BIN and FASTAPPS_PATH must be set (run scripts/cli-test.sh)");
 
@@ -148,6 +150,19 @@ test("fastapps init, create, build, cargo test, tools, csp", { timeout: 1_500_00
     assert.match((await fastapps("csp", "list")).stdout, /^connect\s+-$/m);
     await assert.rejects(fastapps("csp", "add", "api.example.com"), /scheme/);
   });
+
+  await t.test("every template typechecks, builds and compiles", async () => {
+    await fastapps("create", "Third Widget", "--optional-auth", "--scopes", "read", "--template", "carousel");
+    await fastapps("create", "fourth", "--public", "--template", "albums");
+    await sh("npm", ["run", "typecheck"]);
+    const { stderr } = await fastapps("build");
+    for (const id of ["hello", "second", "third-widget", "fourth"]) assert.match(stderr, new RegExp(`built ${id} `));
+    const tools = Object.fromEntries(JSON.parse((await fastapps("tools")).stdout).tools.map((tool) => [tool.name, tool]));
+    assert.deepEqual(Object.keys(tools).sort(), TOOLS);
+    assert.deepEqual(tools["third-widget"].securitySchemes, [{ type: "noauth" }, { type: "oauth2", scopes: ["read"] }]);
+    assert.deepEqual(tools.fourth.securitySchemes, [{ type: "noauth" }]);
+    assert.equal(tools["third-widget"].title, "Third Widget");
+  });
 });
 
 test("fastapps dev: preview page, restart on change, clean stop", { timeout: 900_000 }, async (t) => {
@@ -209,7 +224,7 @@ test("fastapps dev: preview page, restart on change, clean stop", { timeout: 900
       await page.waitForFunction(() => ["ready", "error"].includes(window.preview?.phase), null, { timeout: 15_000 });
       await page.selectOption("#dialect", dialect);
       await page.waitForFunction(() => window.preview.phase === "ready", null, { timeout: 15_000 });
-      assert.deepEqual(await page.evaluate(() => window.preview.tools.map((tool) => tool.name).sort()), ["hello", "roll_dice", "second"]);
+      assert.deepEqual(await page.evaluate(() => window.preview.tools.map((tool) => tool.name).sort()), TOOLS);
       await page.selectOption("#tool-select", "hello");
       await page.fill('[data-arg="name"]', `Preview ${dialect}`);
       await page.click("#call");

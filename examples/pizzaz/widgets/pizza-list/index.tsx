@@ -1,7 +1,7 @@
 // pizza-list: the places as a ranked list, those with the requested topping marked.
 
 import { useToolOutput } from "fastapps";
-import { PlaceCard, Shell, usePlaceDetails, type PlacesOutput } from "../../shared/pizza";
+import { PlaceCard, Shell, usePlaceDetails, type PlacesOutput } from "../_shared/pizza";
 import "./pizza-list.css";
 
 export default function PizzaList() {

@@ -2,7 +2,7 @@
 
 import { useRef } from "react";
 import { useToolOutput } from "fastapps";
-import { PizzaArt, PlaceCard, Shell, matchingTopping, usePlaceDetails, type PlacesOutput } from "../../shared/pizza";
+import { PizzaArt, PlaceCard, Shell, matchingTopping, usePlaceDetails, type PlacesOutput } from "../_shared/pizza";
 import "./pizza-carousel.css";
 
 export default function PizzaCarousel() {

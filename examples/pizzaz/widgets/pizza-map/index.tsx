@@ -3,7 +3,7 @@
 
 import { useEffect, useRef, type KeyboardEvent } from "react";
 import { useDisplayMode, useHostState, useRequestDisplayMode, useToolOutput, useWidgetState } from "fastapps";
-import { PlaceCard, Shell, matchingTopping, usePlaceDetails, type MapOutput, type Place } from "../../shared/pizza";
+import { PlaceCard, Shell, matchingTopping, usePlaceDetails, type MapOutput, type Place } from "../_shared/pizza";
 import "./pizza-map.css";
 
 const WIDTH = 480;
