@@ -149,7 +149,12 @@ struct Dev<'a> {
 
 impl Dev<'_> {
     async fn build_widgets(&self) {
-        if let Err(e) = crate::build::build(self.project, None).await {
+        // fastapps.toml may have changed since the start (the build mode, the public URL).
+        let built = match Project::open(&self.project.root) {
+            Ok(project) => crate::build::build(&project, None).await,
+            Err(e) => Err(e),
+        };
+        if let Err(e) = built {
             eprintln!("\nerror: {e:#}\n(fix it and save: the widgets rebuild on every change)");
         }
     }

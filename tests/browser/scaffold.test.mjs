@@ -14,7 +14,7 @@
 
 import assert from "node:assert/strict";
 import { execFile, spawn } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -97,6 +97,10 @@ after(async () => {
 });
 
 test("fastapps init, create, build, cargo test, tools, csp", { timeout: 1_500_000 }, async (t) => {
+  await t.test("--version", async () => {
+    assert.match((await sh(FASTAPPS, ["--version"], { cwd: WORK })).stdout, /^fastapps \d+\.\d+\.\d+\n$/);
+  });
+
   await t.test("init writes a project that builds its widget", async () => {
     await sh(FASTAPPS, ["init", "demo", "--path", FRAMEWORK], { cwd: WORK });
     for (const file of ["Cargo.toml", "src/main.rs", "src/widgets/hello.rs", "src/tools.rs", "widgets/hello/index.tsx", "widgets/_fastapps/bridge.ts", "fastapps.toml", ".env.example", ".gitignore", "README.md", "package.json", "package-lock.json", "tests/server.rs", "assets/manifest.json"]) {
@@ -125,6 +129,32 @@ test("fastapps init, create, build, cargo test, tools, csp", { timeout: 1_500_00
     assert.deepEqual(Object.keys(manifest.widgets).sort(), ["hello", "second"]);
     const html = readFileSync(path.join(PROJECT, "assets", manifest.widgets.second.html), "utf8");
     assert.match(html, /<div id="second-root"><\/div><script type="module">/);
+  });
+
+  await t.test("build errors say what failed and keep the last build", async () => {
+    const manifest = readFileSync(path.join(PROJECT, "assets/manifest.json"), "utf8");
+    mkdirSync(path.join(PROJECT, "widgets/broken"));
+    writeFileSync(path.join(PROJECT, "widgets/broken/index.tsx"), "export default function Broken() { return <p>unclosed; }\n");
+    await assert.rejects(fastapps("build"), /1 widget\(s\) failed to build[\s\S]*widget broken:[\s\S]*index\.tsx/);
+    assert.equal(readFileSync(path.join(PROJECT, "assets/manifest.json"), "utf8"), manifest, "a failed build changed assets/");
+    rmSync(path.join(PROJECT, "widgets/broken"), { recursive: true });
+    await assert.rejects(sh(FASTAPPS, ["build"], { env: { ...process.env, NODE: "/nonexistent/node" } }), /Node\.js was not found/);
+    await assert.rejects(fastapps("build", "--hosted"), /no public URL is set/);
+  });
+
+  await t.test("a hosted build loads its script from the public URL", async () => {
+    await sh(FASTAPPS, ["build", "--hosted"], { env: { ...process.env, PUBLIC_URL: "https://demo.example/" } });
+    const manifest = JSON.parse(readFileSync(path.join(PROJECT, "assets/manifest.json"), "utf8"));
+    assert.equal(manifest.mode, "hosted");
+    const { html, js, css } = manifest.widgets.hello;
+    assert.match(js, /^hello-[0-9a-f]{8}\.js$/);
+    assert.match(css, /^hello-[0-9a-f]{8}\.css$/);
+    const page = readFileSync(path.join(PROJECT, "assets", html), "utf8");
+    assert.ok(page.includes(`<script type="module" src="https://demo.example/assets/${js}"></script>`), page);
+    assert.ok(page.includes(`<link rel="stylesheet" href="https://demo.example/assets/${css}">`), page);
+    // Back to inline: the hosted files go.
+    await fastapps("build");
+    assert.ok(!existsSync(path.join(PROJECT, "assets", js)), `${js} outlived the inline build`);
   });
 
   await t.test("cargo build and the project's own tests pass", async () => {
@@ -269,6 +299,31 @@ test("fastapps dev: preview page, restart on change, clean stop", { timeout: 900
     assert.equal(servers().length, 2, "a widget change must not restart the server");
     assert.ok(!readdirSync(path.join(PROJECT, "assets")).includes(before), `${before} of the earlier build was not removed`);
     assert.ok(after.startsWith("hello-"));
+  });
+
+  await t.test("a hosted build renders in the preview, its script served from /assets", async () => {
+    const config = path.join(PROJECT, "fastapps.toml");
+    const public_url = `http://127.0.0.1:${port}`;
+    writeFileSync(config, readFileSync(config, "utf8").replace('mode = "inline"', 'mode = "hosted"').replace(/^# public_url = .*$/m, `public_url = "${public_url}"`));
+    // fastapps.toml is the server's and the widgets': both are rebuilt.
+    await waitFor("the server to restart", () => servers().length === 3 || dev.exited, 300_000);
+    const manifest = await waitFor("a hosted build", () => {
+      const m = JSON.parse(readFileSync(path.join(PROJECT, "assets/manifest.json"), "utf8"));
+      return m.mode === "hosted" && m;
+    }, 120_000);
+    const script = await fetch(`${public_url}/assets/${manifest.widgets.hello.js}`);
+    assert.equal(script.status, 200);
+    assert.equal(script.headers.get("access-control-allow-origin"), "*");
+    assert.match(script.headers.get("cache-control"), /immutable/);
+    const page = await browser.newPage();
+    await page.goto(`${public_url}/_fastapps/preview`);
+    await page.waitForFunction(() => window.preview?.phase === "ready", null, { timeout: 15_000 });
+    await page.selectOption("#tool-select", "hello");
+    await page.fill('[data-arg="name"]', "Hosted");
+    await page.click("#call");
+    const frame = page.frameLocator("#widget-frame");
+    await frame.getByTestId("greeting").filter({ hasText: "Howdy, Hosted!" }).waitFor({ timeout: 15_000 });
+    await page.close();
   });
 
   await t.test("Ctrl-C stops dev and everything it started", async () => {
