@@ -76,7 +76,9 @@ trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 
-# Chromium, the Node tooling and stop_pid/alive.
+# stop_pid/alive, Chromium and the Node tooling.
+# shellcheck source=lib/process.sh
+source "$REPO_ROOT/scripts/lib/process.sh"
 # shellcheck source=lib/browser.sh
 source "$REPO_ROOT/scripts/lib/browser.sh"
 

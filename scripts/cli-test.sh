@@ -35,6 +35,8 @@ section() {
     printf '\n==> %s\n' "$*"
 }
 
+# shellcheck source=lib/process.sh
+source "$REPO_ROOT/scripts/lib/process.sh"
 # shellcheck source=lib/browser.sh
 source "$REPO_ROOT/scripts/lib/browser.sh"
 

@@ -60,29 +60,8 @@ WORK_DIR=
 KEEP_WORK_DIR=1
 OVERALL_OK=0
 
-# alive PID: the process exists and is not a zombie (Linux /proc).
-alive() {
-    local stat
-    { read -r stat <"/proc/$1/stat"; } 2>/dev/null || return 1
-    stat=${stat##*) }
-    [[ ${stat%% *} != Z ]]
-}
-
-# stop_pid PID: SIGTERM to the process group PID leads (each child runs in its own session,
-# see setsid below), up to 5 s grace, then SIGKILL, then reap. So nothing it spawned is left
-# behind.
-stop_pid() {
-    local pid=$1 i
-    if alive "$pid"; then
-        kill -TERM -- "-$pid" 2>/dev/null || true
-        for ((i = 0; i < 50; i++)); do
-            alive "$pid" || break
-            sleep 0.1
-        done
-    fi
-    kill -KILL -- "-$pid" 2>/dev/null || true
-    wait "$pid" 2>/dev/null || true
-}
+# shellcheck source=lib/process.sh
+source "$REPO_ROOT/scripts/lib/process.sh"
 
 # shellcheck disable=SC2317 # invoked by the EXIT trap
 cleanup() {

@@ -1,31 +1,6 @@
 # Shared by the scripts that drive headless Chromium (scripts/browser-test.sh and
 # scripts/cli-test.sh): installing Chromium from Debian and the pinned Node tooling of
-# tests/browser, and stopping what they started. Source it after defining `die`, with
-# TOOLS_DIR, CHROMIUM and NODE set.
-
-# alive PID: the process exists and is not a zombie (Linux /proc).
-alive() {
-    local stat
-    { read -r stat <"/proc/$1/stat"; } 2>/dev/null || return 1
-    stat=${stat##*) }
-    [[ ${stat%% *} != Z ]]
-}
-
-# stop_pid PID: SIGTERM to the process group PID leads (each child runs in its own session,
-# see setsid below), up to 5 s grace, then SIGKILL, then reap. So nothing it spawned (the
-# test's Chromium included) is left behind.
-stop_pid() {
-    local pid=$1 i
-    if alive "$pid"; then
-        kill -TERM -- "-$pid" 2>/dev/null || true
-        for ((i = 0; i < 50; i++)); do
-            alive "$pid" || break
-            sleep 0.1
-        done
-    fi
-    kill -KILL -- "-$pid" 2>/dev/null || true
-    wait "$pid" 2>/dev/null || true
-}
+# tests/browser. Source it after defining `die`, with TOOLS_DIR, CHROMIUM and NODE set.
 
 # ---------------------------------------------------------------------------------------
 # Chromium, from Debian's packages.
