@@ -21,8 +21,14 @@
 //   - GET /debug/token-requests: every token endpoint request seen so far (grant type, client,
 //     account, scope, resource, outcome), for the test's assertions.
 //
+// Upstream mode (UPSTREAM_CLIENT_ID set): the provider behind the app's own authorization
+// server (its OAuth proxy). Dynamic registration is off; one pre-registered confidential
+// client (client_secret_basic, redirect URI UPSTREAM_REDIRECT_URI) signs users in with
+// `openid profile email` and gets ID tokens (RS256, `nonce` echoed) naming `sub`, `name`, `email`.
+//
 // Environment:
 //   ACCESS_TOKEN_TTL  access token lifetime in seconds (default 60)
+//   UPSTREAM_CLIENT_ID, UPSTREAM_CLIENT_SECRET, UPSTREAM_REDIRECT_URI   upstream mode
 //   IDP_PORT          port to listen on (default 0: any free port)
 //   IDP_DEBUG=1       also print oidc-provider's internal errors with their stack
 //
@@ -37,6 +43,19 @@ const HOST = '127.0.0.1';
 const PORT = parseIntEnv('IDP_PORT', 0);
 const ACCESS_TOKEN_TTL = parseIntEnv('ACCESS_TOKEN_TTL', 60);
 const DEBUG = !!process.env.IDP_DEBUG && process.env.IDP_DEBUG !== '0';
+const UPSTREAM = process.env.UPSTREAM_CLIENT_ID
+  ? {
+      client_id: process.env.UPSTREAM_CLIENT_ID,
+      client_secret: process.env.UPSTREAM_CLIENT_SECRET ?? '',
+      redirect_uri: process.env.UPSTREAM_REDIRECT_URI ?? '',
+    }
+  : null;
+if (UPSTREAM && (!UPSTREAM.client_secret || !UPSTREAM.redirect_uri)) {
+  console.error('idp: upstream mode needs UPSTREAM_CLIENT_SECRET and UPSTREAM_REDIRECT_URI');
+  process.exit(2);
+}
+/** Scopes of OpenID Connect itself, which any account may grant. */
+const OIDC_SCOPES = new Set(['openid', 'profile', 'email']);
 
 /** The scopes an access token for the MCP resource can carry. */
 export const RESOURCE_SCOPES = ['read:notes', 'write:notes', 'use:calculator'];
@@ -88,10 +107,21 @@ const ISSUER = `http://${HOST}:${server.address().port}`;
 const tokenRequests = [];
 
 const configuration = {
-  clients: [],
-  scopes: ['openid', ...RESOURCE_SCOPES],
+  clients: UPSTREAM
+    ? [
+        {
+          client_id: UPSTREAM.client_id,
+          client_secret: UPSTREAM.client_secret,
+          redirect_uris: [UPSTREAM.redirect_uri],
+          grant_types: ['authorization_code', 'refresh_token'],
+          response_types: ['code'],
+          token_endpoint_auth_method: 'client_secret_basic',
+        },
+      ]
+    : [],
+  scopes: ['openid', 'profile', 'email', ...RESOURCE_SCOPES],
   responseTypes: ['code'],
-  claims: { openid: ['sub'] },
+  claims: { openid: ['sub'], profile: ['name'], email: ['email'] },
   jwks: { keys: [signingJwk] },
   cookies: { keys: [crypto.randomBytes(32).toString('base64url')] },
   pkce: { required: () => true },
@@ -103,7 +133,7 @@ const configuration = {
   features: {
     devInteractions: { enabled: false },
     dPoP: { enabled: false },
-    registration: { enabled: true, initialAccessToken: false },
+    registration: { enabled: !UPSTREAM, initialAccessToken: false },
     revocation: { enabled: true },
     resourceIndicators: {
       enabled: true,
@@ -140,7 +170,10 @@ const configuration = {
   },
   findAccount: async (_ctx, id) => {
     if (!Object.hasOwn(ACCOUNTS, id)) return undefined;
-    return { accountId: id, claims: async () => ({ sub: id }) };
+    return {
+      accountId: id,
+      claims: async () => ({ sub: id, name: id[0].toUpperCase() + id.slice(1), email: `${id}@example.com` }),
+    };
   },
   interactions: { url: (_ctx, interaction) => `/interaction/${interaction.uid}` },
   renderError: async (ctx, out) => {
@@ -250,7 +283,7 @@ async function autoConsent(req, res, details) {
   const granted = {};
   const rejected = {};
   const split = (scopes) => {
-    const ok = scopes.filter((s) => s === 'openid' || allowed.has(s));
+    const ok = scopes.filter((s) => OIDC_SCOPES.has(s) || allowed.has(s));
     return [ok, scopes.filter((s) => !ok.includes(s))];
   };
   if (prompt.details.missingOIDCScope) {
@@ -350,7 +383,12 @@ server.on('request', async (req, res) => {
 
 // The first stdout line: what scripts/e2e-auth.sh waits for.
 process.stdout.write(`issuer ${ISSUER}\n`);
-event('config', { access_token_ttl: ACCESS_TOKEN_TTL, kid: signingJwk.kid, accounts: Object.keys(ACCOUNTS) });
+event('config', {
+  access_token_ttl: ACCESS_TOKEN_TTL,
+  kid: signingJwk.kid,
+  accounts: Object.keys(ACCOUNTS),
+  upstream_client: UPSTREAM?.client_id,
+});
 
 for (const signal of ['SIGINT', 'SIGTERM']) {
   process.on(signal, () => {

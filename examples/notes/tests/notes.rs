@@ -1,9 +1,10 @@
 //! The notes binary, run as a user runs it.
 //!
-//! Without an authorization server configured it must not serve: it stops at once and says
+//! With `--auth jwt` and no issuer configured it must not serve: it stops at once and says
 //! which variables to set. With one (an issuer served by the test on 127.0.0.1: its discovery
 //! document and JWKS, and tokens the test signs) every tool needs a token with its scope, and
-//! each user sees, changes and deletes only their own notes.
+//! each user sees, changes and deletes only their own notes. With no settings at all it runs
+//! its own development authorization server.
 
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
@@ -17,8 +18,15 @@ use serde_json::{Value, json};
 const PRIVATE_KEY: &str = include_str!("fixtures/issuer-key.pem");
 const MODULUS: &str = include_str!("fixtures/issuer-key.n");
 
-/// The `FASTAPPS_AUTH_*` variables `notes` reads, and `PUBLIC_URL`: none may leak into a run.
-const INHERITED_SETTINGS: [&str; 7] = [
+/// The auth settings `notes` reads, and `PUBLIC_URL`: none may leak into a run.
+const INHERITED_SETTINGS: [&str; 14] = [
+    "NOTES_AUTH",
+    "NOTES_DEV_USERS",
+    "FASTAPPS_OAUTH_STORE",
+    "FASTAPPS_OAUTH_SEALING_KEY",
+    "FASTAPPS_OAUTH_UPSTREAM_ISSUER",
+    "AUTH0_DOMAIN",
+    "FASTAPPS_OAUTH_DEV_ALLOW_PUBLIC",
     "FASTAPPS_AUTH_ISSUER_URL",
     "FASTAPPS_AUTH_RESOURCE_SERVER_URL",
     "FASTAPPS_AUTH_AUDIENCE",
@@ -53,8 +61,19 @@ impl Drop for Scratch {
     }
 }
 
-/// `notes --port 0` in `dir`, with `issuer` as `FASTAPPS_AUTH_ISSUER_URL` (unset for `None`).
+/// `notes --auth jwt --port 0` in `dir`, with `issuer` as `FASTAPPS_AUTH_ISSUER_URL` (unset
+/// for `None`).
 fn notes_command(dir: &Path, db: &Path, issuer: Option<&str>) -> Command {
+    let mut command = bare_notes_command(dir, db);
+    command.args(["--auth", "jwt"]);
+    if let Some(issuer) = issuer {
+        command.env("FASTAPPS_AUTH_ISSUER_URL", issuer);
+    }
+    command
+}
+
+/// `notes --port 0` in `dir` with none of the auth settings of the environment.
+fn bare_notes_command(dir: &Path, db: &Path) -> Command {
     let mut command = Command::new(env!("CARGO_BIN_EXE_notes"));
     command
         .args(["--host", "127.0.0.1", "--port", "0"])
@@ -66,9 +85,6 @@ fn notes_command(dir: &Path, db: &Path, issuer: Option<&str>) -> Command {
         .stderr(Stdio::piped());
     for name in INHERITED_SETTINGS {
         command.env_remove(name);
-    }
-    if let Some(issuer) = issuer {
-        command.env("FASTAPPS_AUTH_ISSUER_URL", issuer);
     }
     command
 }
@@ -107,6 +123,43 @@ fn without_an_issuer_it_exits_and_says_what_to_set() {
     let dir = Scratch::new("no-issuer");
     let output = run_to_exit(&dir, None);
     assert_refuses_to_serve(&dir, &output);
+}
+
+#[tokio::test]
+async fn with_no_settings_it_runs_the_development_sign_in() {
+    let dir = Scratch::new("dev");
+    let mut child = bare_notes_command(&dir.0, &dir.db()).spawn().expect("notes starts");
+    let stdout = child.stdout.take().expect("stdout");
+    let mut line = String::new();
+    BufReader::new(stdout).read_line(&mut line).expect("a line");
+    let mcp = line.trim().strip_prefix("listening on ").unwrap_or_else(|| panic!("{line}")).to_owned();
+    let base = mcp.trim_end_matches("/mcp").to_owned();
+    let metadata: Value = reqwest::get(format!("{base}/.well-known/oauth-authorization-server"))
+        .await
+        .expect("the authorization server answers")
+        .json()
+        .await
+        .expect("JSON");
+    assert_eq!(metadata["issuer"], base);
+    assert_eq!(metadata["scopes_supported"].as_array().map(Vec::len), Some(3), "{metadata}");
+    let prm: Value = reqwest::get(format!("{base}/.well-known/oauth-protected-resource/mcp"))
+        .await
+        .expect("the metadata answers")
+        .json()
+        .await
+        .expect("JSON");
+    assert_eq!(prm["authorization_servers"], json!([base]));
+    // Every tool needs a user: no token, no session.
+    let refused = reqwest::Client::new()
+        .post(&mcp)
+        .header("accept", "application/json, text/event-stream")
+        .json(&json!({"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-11-25","capabilities":{},"clientInfo":{"name":"t","version":"1"}}}))
+        .send()
+        .await
+        .expect("an answer");
+    assert_eq!(refused.status(), 401);
+    let _ = child.kill();
+    let _ = child.wait();
 }
 
 #[test]

@@ -57,6 +57,9 @@ pub struct Auth {
     refusal: RefusalMode,
     require_everywhere: bool,
     resource_name: Option<String>,
+    /// The keys of the server's own authorization server, when it has one.
+    #[cfg(feature = "oauth")]
+    local_keys: Option<Arc<dyn super::jwks::LocalKeys>>,
 }
 
 impl std::fmt::Debug for Auth {
@@ -68,6 +71,17 @@ impl std::fmt::Debug for Auth {
             .field("refusal", &self.refusal)
             .finish_non_exhaustive()
     }
+}
+
+/// The required scopes and every scope a tool names, without repeats.
+fn named_scopes(required: &[String], tool_security: &[&Security]) -> Vec<String> {
+    let mut named = required.to_vec();
+    for scope in tool_security.iter().flat_map(|s| s.scopes()) {
+        if !named.contains(scope) {
+            named.push(scope.clone());
+        }
+    }
+    named
 }
 
 fn words(value: &str) -> Vec<String> {
@@ -84,6 +98,15 @@ impl Auth {
     #[doc(alias = "auth_issuer_url")]
     pub fn issuer(issuer: impl Into<String>) -> Self {
         Self { issuer: Some(issuer.into()), ..Self::default() }
+    }
+
+    /// The resource side only, for a server with its own authorization server
+    /// ([`ServerBuilder::authorization_server`](crate::ServerBuilder::authorization_server)),
+    /// which supplies the issuer and its keys: the resource URL, required scopes, refusal
+    /// form and the like.
+    #[cfg(feature = "oauth")]
+    pub fn local() -> Self {
+        Self::default()
     }
 
     /// Tokens checked by your own verifier.
@@ -230,6 +253,33 @@ impl Auth {
         self
     }
 
+    /// Whether these settings already name whose tokens to accept.
+    #[cfg(feature = "oauth")]
+    pub(crate) fn names_issuer(&self) -> bool {
+        self.issuer.is_some() || self.verifier.is_some()
+    }
+
+    /// The resource URL these settings resolve to (explicit, then `fallback_resource`, then the
+    /// default).
+    #[cfg(feature = "oauth")]
+    pub(crate) fn resource_url(&self, fallback_resource: Option<String>) -> Option<String> {
+        self.resource_server_url.clone().or(fallback_resource).or_else(|| self.default_resource_server_url.clone())
+    }
+
+    /// Tokens from the server's own authorization server at `issuer`, verified with `keys`.
+    #[cfg(feature = "oauth")]
+    pub(crate) fn own_issuer(mut self, issuer: String, keys: Arc<dyn super::jwks::LocalKeys>) -> Self {
+        self.issuer = Some(issuer);
+        self.local_keys = Some(keys);
+        self.algorithms = Some(vec![Algorithm::ES256]);
+        self
+    }
+
+    /// The scopes advertised: as set, else the required ones and every scope a tool names.
+    pub(crate) fn scopes_for(&self, tool_security: &[&Security]) -> Vec<String> {
+        self.scopes_supported.clone().unwrap_or_else(|| named_scopes(&self.required_scopes, tool_security))
+    }
+
     /// The scopes the builder's check of tool scopes should use, when set explicitly.
     pub(crate) fn explicit_scopes_supported(&self) -> Option<&[String]> {
         self.scopes_supported.as_deref()
@@ -272,6 +322,10 @@ impl Auth {
                     super::fetch::check_url(&uri).map_err(|e| invalid(format!("the JWKS URI: {e}")))?;
                     jwt = jwt.jwks_uri(uri);
                 }
+                #[cfg(feature = "oauth")]
+                if let Some(keys) = self.local_keys.clone() {
+                    jwt = jwt.local_keys(keys);
+                }
                 if let Some(algorithms) = self.algorithms {
                     jwt = jwt.algorithms(algorithms);
                 }
@@ -295,12 +349,7 @@ impl Auth {
                 }
             },
         };
-        let mut named = self.required_scopes.clone();
-        for scope in tool_security.iter().flat_map(|s| s.scopes()) {
-            if !named.contains(scope) {
-                named.push(scope.clone());
-            }
-        }
+        let named = named_scopes(&self.required_scopes, tool_security);
         // A request without a token is told the server's scopes, or when it has none, every
         // scope its tools name.
         let challenge_scopes =

@@ -132,10 +132,28 @@ fn select(keys: &[Key], kid: Option<&str>, alg: Algorithm) -> Result<Option<Deco
 }
 
 /// Where the keys come from.
-#[derive(Clone, Debug)]
+/// Keys held by this process rather than fetched over HTTP: those of the server's own
+/// authorization server, read from its store.
+pub(crate) trait LocalKeys: Send + Sync + 'static {
+    /// The current public keys; `fresh` asks past any cache (an unknown `kid` was seen).
+    fn keys(&self, fresh: bool) -> futures_util::future::BoxFuture<'_, Result<JwkSet, String>>;
+}
+
+#[derive(Clone)]
 enum Location {
     Jwks(String),
     Discover { issuer: String },
+    Local(Arc<dyn LocalKeys>),
+}
+
+impl std::fmt::Debug for Location {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Jwks(uri) => f.debug_tuple("Jwks").field(uri).finish(),
+            Self::Discover { issuer } => f.debug_struct("Discover").field("issuer", issuer).finish(),
+            Self::Local(_) => f.write_str("Local"),
+        }
+    }
 }
 
 struct Snapshot {
@@ -206,6 +224,10 @@ impl KeyStore {
         Self::new(Location::Discover { issuer })
     }
 
+    pub(crate) fn local(keys: Arc<dyn LocalKeys>) -> Self {
+        Self::new(Location::Local(keys))
+    }
+
     fn read(&self) -> std::sync::RwLockReadGuard<'_, Snapshot> {
         self.snapshot.read().unwrap_or_else(PoisonError::into_inner)
     }
@@ -213,6 +235,7 @@ impl KeyStore {
     async fn jwks_uri(&self) -> Result<String, String> {
         match &self.location {
             Location::Jwks(uri) => Ok(uri.clone()),
+            Location::Local(_) => Ok("the authorization server's own keys".into()),
             Location::Discover { issuer } => {
                 if let Some(uri) = self.read().jwks_uri.clone() {
                     return Ok(uri);
@@ -239,12 +262,18 @@ impl KeyStore {
 
     async fn fetch(&self) -> Result<(), String> {
         let uri = self.jwks_uri().await?;
-        let fetched = self.fetcher.get_json::<JwkSet>(&uri).await?;
-        let keys: Vec<Key> = fetched.value.keys.iter().filter_map(Key::from_jwk).collect();
+        let (set, ttl) = match &self.location {
+            // Read afresh: a refresh happens when the keys are stale or a kid is unknown.
+            Location::Local(local) => (local.keys(true).await?, MIN_TTL),
+            _ => {
+                let fetched = self.fetcher.get_json::<JwkSet>(&uri).await?;
+                (fetched.value, fetched.max_age.map_or(DEFAULT_TTL, |age| age.clamp(MIN_TTL, MAX_TTL)))
+            }
+        };
+        let keys: Vec<Key> = set.keys.iter().filter_map(Key::from_jwk).collect();
         if keys.is_empty() {
             return Err(format!("{uri} holds no usable signing key"));
         }
-        let ttl = fetched.max_age.map_or(DEFAULT_TTL, |age| age.clamp(MIN_TTL, MAX_TTL));
         let mut snapshot = self.snapshot.write().unwrap_or_else(PoisonError::into_inner);
         *snapshot = Snapshot { keys: Arc::new(keys), fetched_at: Some(Instant::now()), ttl, jwks_uri: Some(uri) };
         Ok(())

@@ -110,6 +110,12 @@ impl JwtVerifier {
         self.edit(|i| i.keys = Keys::Store(Box::new(KeyStore::jwks(uri))))
     }
 
+    /// Keys this process holds (the server's own authorization server), with the same cache,
+    /// rotation and unknown-`kid` rules as a fetched JWKS.
+    pub(crate) fn local_keys(self, keys: Arc<dyn super::jwks::LocalKeys>) -> Self {
+        self.edit(|i| i.keys = Keys::Store(Box::new(KeyStore::local(keys))))
+    }
+
     /// Verifies with this PEM public key (RSA, EC or Ed25519) instead of a JWKS.
     pub fn public_key_pem(self, pem: &[u8]) -> Result<Self, jsonwebtoken::errors::Error> {
         let key = DecodingKey::from_rsa_pem(pem)

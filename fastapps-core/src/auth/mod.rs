@@ -26,10 +26,21 @@ use std::pin::Pin;
 pub use challenge::Challenge;
 pub(crate) use config::AuthRuntime;
 pub use config::{Auth, RefusalMode};
+#[cfg(feature = "oauth")]
+pub(crate) use fetch::check_url;
 pub use introspection::{InsecureStaticTokenVerifier, IntrospectionVerifier};
 pub use jsonwebtoken::Algorithm;
+#[cfg(feature = "oauth")]
+pub(crate) use jwks::LocalKeys;
 pub use jwt::JwtVerifier;
 pub(crate) use metadata::metadata_router;
+
+/// GETs a JSON document with the identity-provider fetch rules (https or loopback http,
+/// timeouts, no redirects, a size cap).
+#[cfg(feature = "oauth")]
+pub(crate) async fn fetch_json<T: serde::de::DeserializeOwned>(url: &str) -> Result<T, String> {
+    fetch::Fetcher::new().get_json(url).await.map(|fetched| fetched.value)
+}
 
 pub use crate::context::AccessToken;
 

@@ -47,6 +47,8 @@ pub struct ServerBuilder {
     assets_dir: Option<PathBuf>,
     dev_preview: bool,
     auth: Option<Auth>,
+    #[cfg(feature = "oauth")]
+    authorization_server: Option<crate::oauth::AuthorizationServer>,
     app_state: AppState,
 }
 
@@ -75,6 +77,8 @@ impl ServerBuilder {
             assets_dir: None,
             dev_preview: false,
             auth: None,
+            #[cfg(feature = "oauth")]
+            authorization_server: None,
             app_state: AppState::default(),
         }
     }
@@ -300,8 +304,22 @@ impl ServerBuilder {
         Ok(policy)
     }
 
+    /// Runs the app's own OAuth authorization server (an OAuth proxy to an upstream provider,
+    /// or the development server) and accepts its tokens. Settings of the resource side (the
+    /// resource URL, required scopes, refusal form) still come from [`auth`](Self::auth) with
+    /// [`Auth::local`]; the issuer and its keys come from the authorization server.
+    #[cfg(feature = "oauth")]
+    pub fn authorization_server(mut self, server: crate::oauth::AuthorizationServer) -> Self {
+        self.authorization_server = Some(server);
+        self
+    }
+
     /// Validates everything and builds the server.
-    pub fn build_server(self) -> Result<WidgetMcpServer, BuildError> {
+    pub fn build_server(mut self) -> Result<WidgetMcpServer, BuildError> {
+        #[cfg(feature = "oauth")]
+        if self.authorization_server.is_some() && self.auth.is_none() {
+            self.auth = Some(Auth::default());
+        }
         if !self.path.starts_with('/') {
             return Err(BuildError::InvalidSetting {
                 setting: "path",
@@ -337,12 +355,20 @@ impl ServerBuilder {
             .as_deref()
             .or(self.project.public_url.as_deref())
             .map(|url| format!("{}{}", url.trim_end_matches('/'), self.path));
-        let auth = match self.auth {
-            Some(auth) => {
-                let security: Vec<&crate::registry::Security> =
-                    registry.tools().map(|t| t.security_requirement()).collect();
-                Some(Arc::new(auth.resolve(fallback_resource, &security)?))
+        let security: Vec<&crate::registry::Security> = registry.tools().map(|t| t.security_requirement()).collect();
+        #[cfg(feature = "oauth")]
+        let (auth, oauth) = match (self.authorization_server, self.auth) {
+            (Some(server), Some(auth)) => {
+                let (auth, oauth) =
+                    crate::oauth::attach(server, auth, fallback_resource.clone(), &self.info, &security)?;
+                (Some(auth), Some(oauth))
             }
+            (_, auth) => (auth, None),
+        };
+        #[cfg(not(feature = "oauth"))]
+        let auth = self.auth;
+        let auth = match auth {
+            Some(auth) => Some(Arc::new(auth.resolve(fallback_resource, &security)?)),
             None => None,
         };
         let extensions = (!registry.widget_templates().is_empty()).then(|| {
@@ -381,6 +407,8 @@ impl ServerBuilder {
             path: self.path.into(),
             assets_dir: self.assets_dir.map(Arc::from),
             dev_preview: self.dev_preview,
+            #[cfg(feature = "oauth")]
+            oauth,
         })
     }
 

@@ -81,6 +81,8 @@ pub struct WidgetMcpServer {
     path: Arc<str>,
     assets_dir: Option<Arc<std::path::Path>>,
     dev_preview: bool,
+    #[cfg(feature = "oauth")]
+    oauth: Option<Arc<crate::oauth::OAuthRuntime>>,
 }
 
 impl WidgetMcpServer {
@@ -132,6 +134,11 @@ impl WidgetMcpServer {
         };
         let router = match &self.assets_dir {
             Some(dir) => router.merge(assets::router(dir)),
+            None => router,
+        };
+        #[cfg(feature = "oauth")]
+        let router = match &self.oauth {
+            Some(oauth) => router.merge(oauth.router()),
             None => router,
         };
         if self.dev_preview { router.merge(preview::router(&self.path)) } else { router }

@@ -89,6 +89,17 @@ impl WidgetMcpServer {
         listener: TcpListener,
         signal: impl Future<Output = ()> + Send + 'static,
     ) -> Result<(), ServeError> {
+        #[cfg(feature = "oauth")]
+        if let Some(oauth) = &self.oauth {
+            if let Ok(addr) = listener.local_addr()
+                && oauth.refuses_address(addr)
+            {
+                return Err(ServeError::Auth(format!(
+                    "the development authorization server serves only on loopback, not on {addr}; bind 127.0.0.1, or                      allow it with AuthorizationServer::allow_public(true) for a shared test setup"
+                )));
+            }
+            oauth.prepare().await.map_err(ServeError::Auth)?;
+        }
         if let Some(auth) = &self.state.auth {
             auth.prepare.prepare().await.map_err(ServeError::Auth)?;
             tracing::info!(resource = %auth.resource, metadata = %auth.metadata_url, "OAuth protection on");
@@ -108,13 +119,19 @@ impl WidgetMcpServer {
         });
         let state = self.state.clone();
         let app = self.router();
-        axum::serve(listener, app)
-            .with_graceful_shutdown(async move {
-                signal.await;
-                tracing::info!("shutting down");
-                state.sessions.close_all();
-            })
-            .await?;
+        let shutdown = async move {
+            signal.await;
+            tracing::info!("shutting down");
+            state.sessions.close_all();
+        };
+        // The authorization server limits requests per address, so it needs the peer's.
+        #[cfg(feature = "oauth")]
+        if self.oauth.is_some() {
+            let app = app.into_make_service_with_connect_info::<std::net::SocketAddr>();
+            axum::serve(listener, app).with_graceful_shutdown(shutdown).await?;
+            return Ok(());
+        }
+        axum::serve(listener, app).with_graceful_shutdown(shutdown).await?;
         Ok(())
     }
 }

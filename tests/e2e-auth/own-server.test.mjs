@@ -1,0 +1,272 @@
+// End-to-end test of the app's own authorization server (run by scripts/e2e-auth.sh), in one of
+// its two forms, against the `notes` example:
+//
+//   AS_MODE=proxy  notes --auth proxy in front of idp.mjs in upstream mode (a pre-registered
+//                  confidential client, dynamic registration off): the user signs in upstream
+//   AS_MODE=dev    notes --auth dev: the embedded development server and its login form
+//
+// The official MCP TypeScript SDK client registers with *notes* (not with the upstream), is sent
+// through notes' /authorize and consent page (and, for the proxy, the upstream login and
+// /auth/callback), gets notes' tokens and calls the notes tools. A simulated browser (a cookie
+// jar over fetch, no JavaScript) plays the user.
+//
+// Environment:
+//   MCP_URL    the notes MCP endpoint, e.g. http://127.0.0.1:8000/mcp (required)
+//   AS_MODE    proxy | dev (required)
+//   UPSTREAM   the upstream issuer (AS_MODE=proxy)
+//   UPSTREAM_CLIENT_ID  the proxy's client at the upstream (AS_MODE=proxy)
+
+import assert from 'node:assert/strict';
+import * as crypto from 'node:crypto';
+import { describe, test } from 'node:test';
+
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { UnauthorizedError } from '@modelcontextprotocol/sdk/client/auth.js';
+import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+
+const MCP_URL = process.env.MCP_URL;
+const MODE = process.env.AS_MODE;
+const UPSTREAM = process.env.UPSTREAM;
+assert.ok(MCP_URL && ['proxy', 'dev'].includes(MODE), 'MCP_URL and AS_MODE=proxy|dev must be set');
+if (MODE === 'proxy') assert.ok(UPSTREAM, 'UPSTREAM must be set with AS_MODE=proxy');
+for (const url of [MCP_URL, UPSTREAM].filter(Boolean)) {
+  assert.equal(new URL(url).hostname, '127.0.0.1', `${url}: this test only talks to 127.0.0.1`);
+}
+
+const ISSUER = new URL(MCP_URL).origin;
+const REDIRECT = 'http://127.0.0.1:9/callback';
+const PASSWORDS = { alice: 'alice', bob: 'bob' };
+
+function decodeJwt(token) {
+  const [header, payload] = token.split('.').slice(0, 2).map((p) => JSON.parse(Buffer.from(p, 'base64url')));
+  return { header, payload };
+}
+
+/** A browser without JavaScript: cookies per host, redirects followed by hand. */
+class Browser {
+  constructor() {
+    this.cookies = new Map();
+    this.visited = [];
+  }
+
+  header() {
+    return [...this.cookies].map(([k, v]) => `${k}=${v}`).join('; ');
+  }
+
+  keep(res) {
+    for (const line of res.headers.getSetCookie()) {
+      const [pair, ...attrs] = line.split(';');
+      const eq = pair.indexOf('=');
+      const name = pair.slice(0, eq).trim();
+      const gone = attrs.some((a) => /^\s*max-age\s*=\s*0\s*$/i.test(a));
+      if (gone) this.cookies.delete(name);
+      else this.cookies.set(name, pair.slice(eq + 1).trim());
+    }
+  }
+
+  async request(url, { method = 'GET', form } = {}) {
+    const headers = { cookie: this.header() };
+    if (form) headers['content-type'] = 'application/x-www-form-urlencoded';
+    const res = await fetch(url, { method, headers, body: form ? new URLSearchParams(form) : undefined, redirect: 'manual' });
+    this.keep(res);
+    this.visited.push(`${method} ${url} → ${res.status}`);
+    return res;
+  }
+}
+
+/** A hidden field of an HTML form. */
+function field(html, name) {
+  const m = new RegExp(`name="${name}" value="([^"]*)"`).exec(html);
+  assert.ok(m, `the page has a ${name} field:\n${html}`);
+  return m[1];
+}
+
+/**
+ * Signs `account` in from `authorizationUrl` as the user would: the consent page, then the
+ * development login or the upstream provider's. Returns the query of the redirect back to the
+ * client.
+ */
+async function signIn(browser, authorizationUrl, account) {
+  let res = await browser.request(authorizationUrl);
+  assert.equal(res.status, 200, `notes shows its consent page (${browser.visited.at(-1)})`);
+  assert.equal(res.headers.get('x-frame-options'), 'DENY');
+  const consent = await res.text();
+  assert.match(consent, /wants to use Notes/);
+  res = await browser.request(`${ISSUER}/oauth/consent`, {
+    method: 'POST',
+    form: { txn: field(consent, 'txn'), csrf: field(consent, 'csrf'), decision: 'approve' },
+  });
+  assert.equal(res.status, 303, 'approval moves on');
+  let next = new URL(res.headers.get('location'), ISSUER);
+  for (let hop = 0; hop < 20; hop++) {
+    if (next.href.startsWith(REDIRECT)) return Object.fromEntries(next.searchParams);
+    if (next.origin === ISSUER && next.pathname === '/oauth/login') {
+      res = await browser.request(next);
+      assert.equal(res.status, 200);
+      const login = await res.text();
+      assert.match(login, /Development sign-in/);
+      res = await browser.request(`${ISSUER}/oauth/login`, {
+        method: 'POST',
+        form: { txn: field(login, 'txn'), csrf: field(login, 'csrf'), username: account, password: PASSWORDS[account] },
+      });
+    } else if (UPSTREAM && next.origin === new URL(UPSTREAM).origin && next.pathname.startsWith('/interaction/')) {
+      res = await browser.request(next);
+      if (res.status === 200) {
+        const prompt = await res.json();
+        assert.equal(prompt.prompt, 'login');
+        res = await browser.request(new URL(prompt.login, UPSTREAM), { method: 'POST', form: { login: account } });
+      }
+    } else {
+      res = await browser.request(next);
+    }
+    assert.ok(res.status >= 300 && res.status < 400, `a redirect at ${next.href}: ${res.status} ${await res.clone().text()}`);
+    next = new URL(res.headers.get('location'), next);
+  }
+  throw new Error(`too many redirects:\n${browser.visited.join('\n')}`);
+}
+
+/** The SDK's OAuth client provider, in memory; the "browser" signs `account` in. */
+class Provider {
+  constructor(account) {
+    this.account = account;
+    this.browser = new Browser();
+    this.info = undefined;
+    this.saved = undefined;
+    this.verifier = undefined;
+    this.code = undefined;
+  }
+  get redirectUrl() {
+    return REDIRECT;
+  }
+  get clientMetadata() {
+    return {
+      client_name: `notes e2e (${this.account})`,
+      redirect_uris: [REDIRECT],
+      grant_types: ['authorization_code', 'refresh_token'],
+      response_types: ['code'],
+      token_endpoint_auth_method: 'none',
+    };
+  }
+  state() {
+    this._state = crypto.randomBytes(16).toString('base64url');
+    return this._state;
+  }
+  clientInformation() {
+    return this.info;
+  }
+  saveClientInformation(info) {
+    this.info = info;
+  }
+  tokens() {
+    return this.saved;
+  }
+  saveTokens(tokens) {
+    this.saved = tokens;
+  }
+  saveCodeVerifier(verifier) {
+    this.verifier = verifier;
+  }
+  codeVerifier() {
+    return this.verifier;
+  }
+  async redirectToAuthorization(url) {
+    const back = await signIn(this.browser, url, this.account);
+    assert.equal(back.state, this._state, 'the state comes back');
+    assert.equal(back.iss, ISSUER, 'the issuer is named (RFC 9207)');
+    assert.ok(back.code, `a code comes back: ${JSON.stringify(back)}`);
+    this.code = back.code;
+  }
+}
+
+async function connect(account) {
+  const provider = new Provider(account);
+  const client = new Client({ name: `e2e-${account}`, version: '1' });
+  let transport = new StreamableHTTPClientTransport(new URL(MCP_URL), { authProvider: provider });
+  await assert.rejects(client.connect(transport), UnauthorizedError, 'without a token the client is sent to sign in');
+  await transport.finishAuth(provider.code);
+  transport = new StreamableHTTPClientTransport(new URL(MCP_URL), { authProvider: provider });
+  await client.connect(transport);
+  return { client, provider };
+}
+
+const text = (result) => (result.content ?? []).map((c) => c.text ?? '').join('\n');
+
+describe(`notes with its own authorization server (${MODE})`, () => {
+  test('the metadata sends clients to notes itself', async () => {
+    const prm = await (await fetch(`${ISSUER}/.well-known/oauth-protected-resource/mcp`)).json();
+    assert.deepEqual(prm.authorization_servers, [ISSUER]);
+    const as = await (await fetch(`${ISSUER}/.well-known/oauth-authorization-server`)).json();
+    assert.equal(as.issuer, ISSUER);
+    assert.deepEqual(as.code_challenge_methods_supported, ['S256']);
+    assert.equal(as.registration_endpoint, `${ISSUER}/register`);
+  });
+
+  test('alice signs in through notes and uses her notes', async () => {
+    const { client, provider } = await connect('alice');
+    const token = decodeJwt(provider.tokens().access_token);
+    assert.equal(token.header.alg, 'ES256');
+    assert.equal(token.payload.iss, ISSUER, "the client holds notes' token, never the upstream's");
+    assert.equal(token.payload.aud, MCP_URL);
+    assert.equal(token.payload.sub, 'alice');
+    assert.equal(token.payload.email, 'alice@example.com');
+    const created = await client.callTool({ name: 'create_note', arguments: { title: 'Groceries', content: 'eggs' } });
+    assert.ok(!created.isError, text(created));
+    const listed = await client.callTool({ name: 'list_notes', arguments: {} });
+    assert.match(text(listed), /Groceries/);
+    const sum = await client.callTool({ name: 'add_numbers', arguments: { a: 2, b: 3 } });
+    assert.match(text(sum), /5/);
+    await client.close();
+  });
+
+  test(MODE === 'dev' ? 'bob may read but not write' : 'bob signs in upstream and sees only his notes', async () => {
+    const { client, provider } = await connect('bob');
+    const granted = decodeJwt(provider.tokens().access_token).payload.scope.split(' ').sort();
+    const listed = await client.callTool({ name: 'list_notes', arguments: {} });
+    assert.ok(!listed.isError, 'bob reads his (empty) notes');
+    assert.doesNotMatch(text(listed), /Groceries/, "bob does not see alice's note");
+    if (MODE === 'dev') {
+      // The development accounts carry their scopes; the proxy grants what the user approved.
+      assert.deepEqual(granted, ['read:notes', 'use:calculator'], 'bob gets only the scopes his account allows');
+      await assert.rejects(
+        client.callTool({ name: 'create_note', arguments: { title: 'x', content: 'y' } }),
+        (err) => /403|insufficient_scope|scope/i.test(String(err?.message ?? err)),
+        'a write without write:notes is refused',
+      );
+    } else {
+      assert.deepEqual(granted, ['read:notes', 'use:calculator', 'write:notes']);
+    }
+    await client.close();
+  });
+
+  test('a refresh rotates the token, and a replay ends the sign-in', async () => {
+    const { client, provider } = await connect('alice');
+    await client.close();
+    const refresh = (token) =>
+      fetch(`${ISSUER}/token`, {
+        method: 'POST',
+        body: new URLSearchParams({ grant_type: 'refresh_token', refresh_token: token, client_id: provider.info.client_id }),
+      });
+    const first = provider.tokens().refresh_token;
+    const res = await refresh(first);
+    assert.equal(res.status, 200);
+    const next = await res.json();
+    assert.notEqual(next.refresh_token, first);
+    const replay = await refresh(first);
+    assert.equal(replay.status, 400);
+    assert.equal((await replay.json()).error, 'invalid_grant');
+    const after = await refresh(next.refresh_token);
+    assert.equal(after.status, 400, 'the whole family is revoked');
+  });
+
+  if (MODE === 'proxy') {
+    test('the upstream saw only the proxy, with its secret and PKCE', async () => {
+      const requests = await (await fetch(`${UPSTREAM}/debug/token-requests`)).json();
+      const codes = requests.filter((r) => r.grant_type === 'authorization_code');
+      assert.ok(codes.length >= 3, `one upstream code redemption per sign-in: ${JSON.stringify(requests)}`);
+      for (const r of codes) {
+        assert.equal(r.client_id, process.env.UPSTREAM_CLIENT_ID);
+        assert.equal(r.outcome, 'success');
+      }
+    });
+  }
+});
