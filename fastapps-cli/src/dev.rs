@@ -17,6 +17,8 @@ use crate::project::Project;
 pub(crate) struct DevOptions {
     pub(crate) host: String,
     pub(crate) port: u16,
+    /// Start the development sign-in when no identity provider is configured.
+    pub(crate) dev_auth: bool,
 }
 
 /// What a batch of file changes calls for.
@@ -173,7 +175,8 @@ impl Dev<'_> {
         if let Some(app) = self.app.take() {
             app.stop().await;
         }
-        let env = [("FASTAPPS_DEV_PREVIEW", "1")];
+        let dev_auth = if self.options.dev_auth { "1" } else { "0" };
+        let env = [("FASTAPPS_DEV_PREVIEW", "1"), ("FASTAPPS_DEV_AUTH", dev_auth)];
         let started = App::start(
             &binary,
             &self.project.root,
@@ -235,13 +238,20 @@ pub(crate) async fn dev(project: &Project, options: DevOptions) -> anyhow::Resul
     eprintln!("fastapps dev in {}", project.root.display());
     eprintln!("  MCP endpoint  {base}/mcp");
     eprintln!("  preview       {base}/_fastapps/preview");
+    let users = project.root.join("dev-users.toml");
     if auth_configured(&project.root, std::env::var(ISSUER_VARIABLE).ok().as_deref()) {
         eprintln!("  auth          on: FASTAPPS_AUTH_ISSUER_URL names the identity provider");
+    } else if options.dev_auth && users.is_file() {
+        eprintln!(
+            "  auth          development sign-in with the test accounts of dev-users.toml (no identity provider is \
+             configured); sign in from the preview page"
+        );
     } else {
+        let why = if options.dev_auth { "and the project has no dev-users.toml" } else { "and --no-auth was given" };
         eprintln!(
             "  auth          OFF: no identity provider is configured (FASTAPPS_AUTH_ISSUER_URL is not set in the \
-             environment or .env), so #[auth_required] tools refuse every call and #[optional_auth] ones run \
-             anonymously; set it to sign in locally"
+             environment or .env) {why}, so #[auth_required] tools refuse every call and #[optional_auth] ones \
+             run anonymously"
         );
     }
     if !loopback {

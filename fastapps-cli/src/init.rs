@@ -53,9 +53,12 @@ impl Framework {
         match self {
             Self::Checkout(root) => {
                 let path = root.join("fastapps-core");
-                format!("{{ path = {} }}", toml_edit::Value::from(path.to_string_lossy().into_owned()))
+                format!(
+                    "{{ path = {}, features = [\"oauth\"] }}",
+                    toml_edit::Value::from(path.to_string_lossy().into_owned())
+                )
             }
-            Self::Registry => format!("\"{}\"", env!("CARGO_PKG_VERSION")),
+            Self::Registry => format!("{{ version = \"{}\", features = [\"oauth\"] }}", env!("CARGO_PKG_VERSION")),
         }
     }
 }
@@ -92,7 +95,7 @@ pub(crate) async fn init(options: Init) -> anyhow::Result<PathBuf> {
             .with_context(|| format!("cannot write {}", path.display()))?;
     }
     let project = Project::open(&dir)?;
-    add_widget(&project, WidgetName::parse("hello")?, WidgetTemplate::Blank, &Access::Default)?;
+    add_widget(&project, WidgetName::parse("hello")?, WidgetTemplate::Blank, &Access::Public)?;
     // The framework's own lockfile pins what it was tested with; cargo drops what is unused.
     if let Framework::Checkout(root) = &framework
         && root.join("Cargo.lock").is_file()
@@ -165,6 +168,9 @@ mod tests {
         assert!(Framework::choose(Some("/nonexistent".into())).is_err());
         // Built from this checkout, the CLI finds it by itself.
         assert_eq!(Framework::choose(None).unwrap(), Framework::Checkout(checkout()));
-        assert_eq!(Framework::Registry.dependency(), format!("\"{}\"", env!("CARGO_PKG_VERSION")));
+        assert_eq!(
+            Framework::Registry.dependency(),
+            format!("{{ version = \"{}\", features = [\"oauth\"] }}", env!("CARGO_PKG_VERSION"))
+        );
     }
 }

@@ -106,6 +106,10 @@ struct DevArgs {
     /// Address to listen on; keep it on loopback unless you mean to share the server.
     #[arg(long, default_value = "127.0.0.1")]
     host: String,
+    /// Do not start the development sign-in (the server runs without auth unless an identity
+    /// provider is configured).
+    #[arg(long)]
+    no_auth: bool,
 }
 
 #[derive(Debug, Subcommand)]
@@ -196,7 +200,8 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::Dev(args) => {
             let project = Project::find(&cwd)?;
-            dev::dev(&project, dev::DevOptions { host: args.host, port: args.port }).await?;
+            let options = dev::DevOptions { host: args.host, port: args.port, dev_auth: !args.no_auth };
+            dev::dev(&project, options).await?;
         }
         Command::Csp { command } => {
             let project = Project::find(&cwd)?;

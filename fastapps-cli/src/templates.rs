@@ -22,6 +22,7 @@ pub(crate) const PROJECT: &[ProjectFile] = project_files![
     "src/widgets/mod.rs" => "project/widgets_mod.rs",
     "tests/server.rs" => "project/server_test.rs",
     "fastapps.toml" => "project/fastapps.toml",
+    "dev-users.toml" => "project/dev-users.toml",
     ".env.example" => "project/env.example",
     ".gitignore" => "project/gitignore",
     ".npmrc" => "project/npmrc",

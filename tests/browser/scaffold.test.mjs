@@ -233,7 +233,7 @@ test("fastapps dev: preview page, restart on change, clean stop", { timeout: 900
   await t.test("dev builds and starts the server", async () => {
     await waitFor("the server to start", () => servers().length === 1 || dev.exited, 300_000);
     assert.equal(dev.exited, null, `fastapps dev exited:\n${output.join("\n")}`);
-    assert.ok(output.some((l) => /auth\s+OFF: no identity provider is configured/.test(l)), "dev says auth is off");
+    assert.ok(output.some((l) => /auth\s+development sign-in/.test(l)), "dev says it runs the development sign-in");
     assert.equal(await greeting("Ada"), "Hello, Ada!");
   });
 
@@ -271,6 +271,37 @@ test("fastapps dev: preview page, restart on change, clean stop", { timeout: 900
       await page.screenshot({ path: path.join(WORK, `preview-${dialect}.png`) });
     }
     assert.deepEqual(problems, []);
+  });
+
+  await t.test("the preview signs in with the development accounts to call an auth-required widget", async () => {
+    const page = await browser.newPage();
+    await page.goto(`http://127.0.0.1:${port}/_fastapps/preview`);
+    await page.waitForFunction(() => window.preview?.phase === "ready", null, { timeout: 15_000 });
+    // Without a token the server refuses the tool (HTTP 401: the preview is no ChatGPT).
+    await page.selectOption("#tool-select", "second");
+    await page.click("#call");
+    await page.waitForFunction(() => window.preview.phase === "error", null, { timeout: 15_000 });
+    assert.match(await page.evaluate(() => window.preview.errors.join(" ")), /401/);
+    // Sign in: the consent page, then the development login, then back with a token.
+    await page.click("#sign-in");
+    await page.waitForURL(/\/authorize\?/, { timeout: 15_000 });
+    assert.match(await page.content(), /Development sign-in/);
+    await page.click('button[value="approve"]');
+    await page.waitForURL(/\/oauth\/login\?/, { timeout: 15_000 });
+    await page.fill('input[name="username"]', "alice");
+    await page.fill('input[name="password"]', "alice");
+    await page.click('button[type="submit"]');
+    await page.waitForURL(/\/_fastapps\/preview$/, { timeout: 15_000 });
+    await page.waitForFunction(() => window.preview?.phase === "ready", null, { timeout: 15_000 });
+    assert.match(await page.textContent("#signed-in"), /signed in as alice \(read\)/);
+    await page.selectOption("#tool-select", "second");
+    await page.click("#call");
+    await page.waitForFunction(() => ["rendered", "error"].includes(window.preview.phase), null, { timeout: 15_000 });
+    assert.deepEqual(await page.evaluate(() => window.preview.errors), []);
+    const items = page.frameLocator("#widget-frame").getByTestId("item");
+    await items.first().waitFor({ timeout: 15_000 });
+    assert.equal(await items.count(), 6);
+    await page.close();
   });
 
   await t.test("a Rust change rebuilds and restarts the server", async () => {
