@@ -328,10 +328,10 @@ fn cache_ttl(headers: &HeaderMap) -> Duration {
             if directive == "no-store" || directive == "no-cache" {
                 return MIN_TTL;
             }
-            if let Some(secs) = directive.strip_prefix("max-age=") {
-                if let Ok(secs) = secs.trim_matches('"').parse::<u64>() {
-                    max_age = Some(Duration::from_secs(secs));
-                }
+            if let Some(secs) = directive.strip_prefix("max-age=")
+                && let Ok(secs) = secs.trim_matches('"').parse::<u64>()
+            {
+                max_age = Some(Duration::from_secs(secs));
             }
         }
     }
@@ -356,42 +356,51 @@ pub(crate) fn is_public(ip: IpAddr) -> bool {
     }
 }
 
+/// IPv4 networks that are not public, with their prefix lengths.
+const SPECIAL_V4: [(Ipv4Addr, u32); 14] = [
+    (Ipv4Addr::new(0, 0, 0, 0), 8),       // "this network", unspecified
+    (Ipv4Addr::new(10, 0, 0, 0), 8),      // private
+    (Ipv4Addr::new(100, 64, 0, 0), 10),   // CGNAT, shared address space
+    (Ipv4Addr::new(127, 0, 0, 0), 8),     // loopback
+    (Ipv4Addr::new(169, 254, 0, 0), 16),  // link-local
+    (Ipv4Addr::new(172, 16, 0, 0), 12),   // private
+    (Ipv4Addr::new(192, 0, 0, 0), 24),    // IETF protocol assignments
+    (Ipv4Addr::new(192, 0, 2, 0), 24),    // documentation, TEST-NET-1
+    (Ipv4Addr::new(192, 88, 99, 0), 24),  // 6to4 relay anycast
+    (Ipv4Addr::new(192, 168, 0, 0), 16),  // private
+    (Ipv4Addr::new(198, 18, 0, 0), 15),   // benchmarking
+    (Ipv4Addr::new(198, 51, 100, 0), 24), // documentation, TEST-NET-2
+    (Ipv4Addr::new(203, 0, 113, 0), 24),  // documentation, TEST-NET-3
+    (Ipv4Addr::new(224, 0, 0, 0), 3),     // multicast 224/4, reserved 240/4, broadcast
+];
+
+/// IPv6 networks inside global unicast 2000::/3 that are not public.
+const SPECIAL_V6: [(Ipv6Addr, u32); 4] = [
+    (Ipv6Addr::new(0x2001, 0, 0, 0, 0, 0, 0, 0), 23), // IETF protocol assignments (Teredo, ORCHID, …)
+    (Ipv6Addr::new(0x2001, 0xdb8, 0, 0, 0, 0, 0, 0), 32), // documentation
+    (Ipv6Addr::new(0x2002, 0, 0, 0, 0, 0, 0, 0), 16), // 6to4, which tunnels to any IPv4 address
+    (Ipv6Addr::new(0x3fff, 0, 0, 0, 0, 0, 0, 0), 20), // documentation
+];
+
 fn is_public_v4(ip: Ipv4Addr) -> bool {
-    let [a, b, c, _] = ip.octets();
-    !(a == 0                                    // "this network", unspecified
-        || a == 10                              // private
-        || (a == 100 && (64..128).contains(&b)) // CGNAT, shared address space
-        || a == 127                             // loopback
-        || (a == 169 && b == 254)               // link-local
-        || (a == 172 && (16..32).contains(&b))  // private
-        || (a == 192 && b == 0 && c == 0)       // IETF protocol assignments
-        || (a == 192 && b == 0 && c == 2)       // TEST-NET-1
-        || (a == 192 && b == 88 && c == 99)     // 6to4 relay anycast
-        || (a == 192 && b == 168)               // private
-        || (a == 198 && (b == 18 || b == 19))   // benchmarking
-        || (a == 198 && b == 51 && c == 100)    // TEST-NET-2
-        || (a == 203 && b == 0 && c == 113)     // TEST-NET-3
-        || a >= 224) // multicast, reserved, broadcast
+    let bits = u32::from(ip);
+    let within = |net: Ipv4Addr, len: u32| (bits ^ u32::from(net)).checked_shr(32 - len).unwrap_or(0) == 0;
+    !SPECIAL_V4.iter().any(|&(net, len)| within(net, len))
 }
 
 fn is_public_v6(ip: Ipv6Addr) -> bool {
     if let Some(v4) = ip.to_ipv4_mapped() {
         return is_public_v4(v4);
     }
-    let s = ip.segments();
+    let bits = u128::from(ip);
+    let within = |net: Ipv6Addr, len: u32| (bits ^ u128::from(net)).checked_shr(128 - len).unwrap_or(0) == 0;
     // NAT64 well-known prefix 64:ff9b::/96: the IPv4 address it reaches decides.
-    if s[..6] == [0x64, 0xff9b, 0, 0, 0, 0] {
-        return is_public_v4(Ipv4Addr::new((s[6] >> 8) as u8, s[6] as u8, (s[7] >> 8) as u8, s[7] as u8));
+    if within(Ipv6Addr::new(0x64, 0xff9b, 0, 0, 0, 0, 0, 0), 96) {
+        return is_public_v4(Ipv4Addr::from(bits as u32));
     }
     // Everything outside global unicast 2000::/3 (::, ::1, IPv4-compatible, 64:ff9b:1::/48,
-    // 100::/64, fc00::/7, fe80::/10, fec0::/10, ff00::/8, …) is refused.
-    if s[0] & 0xe000 != 0x2000 {
-        return false;
-    }
-    !((s[0] == 0x2001 && s[1] < 0x200)          // 2001::/23 IETF protocol assignments
-        || (s[0] == 0x2001 && s[1] == 0xdb8)    // documentation
-        || s[0] == 0x2002                       // 6to4
-        || (s[0] == 0x3fff && s[1] < 0x1000)) // 3fff::/20 documentation
+    // 100::/64, fc00::/7, fe80::/10, fec0::/10, ff00::/8, 5f00::/16, …) is refused.
+    within(Ipv6Addr::new(0x2000, 0, 0, 0, 0, 0, 0, 0), 3) && !SPECIAL_V6.iter().any(|&(net, len)| within(net, len))
 }
 
 #[cfg(test)]
