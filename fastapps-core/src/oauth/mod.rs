@@ -50,9 +50,9 @@ mod upstream;
 use std::sync::Arc;
 use std::time::Duration;
 
-pub use clients::{ClientRecord, ClientSource};
+pub use clients::{ClientRecord, ClientSource, RegistrationError};
 pub use dev::{DevUser, DevUsers};
-pub use ratelimit::{Quota, RateLimits};
+pub use ratelimit::{Endpoint, Quota, RateLimits};
 pub use redirect::ApplicationType;
 pub use store::{Collection, MemoryStore, Store, StoreError};
 pub use upstream::Upstream;

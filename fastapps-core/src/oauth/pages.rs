@@ -83,8 +83,11 @@ pub(crate) fn consent(c: &Consent<'_>) -> Response {
     } else {
         c.scopes.iter().map(|s| format!("<li><code>{}</code></li>", escape(s))).collect()
     };
-    let host =
-        reqwest::Url::parse(c.redirect_uri).ok().and_then(|u| u.host_str().map(str::to_owned)).unwrap_or_default();
+    let host = if super::redirect::is_loopback_uri(c.redirect_uri) {
+        "an application on this computer".to_owned()
+    } else {
+        reqwest::Url::parse(c.redirect_uri).ok().and_then(|u| u.host_str().map(str::to_owned)).unwrap_or_default()
+    };
     let next = match c.upstream {
         Some(name) => format!("<p class=\"muted\">You will then sign in with {}.</p>", escape(name)),
         None => String::new(),

@@ -242,7 +242,7 @@ impl OAuthRuntime {
 
     /// A client by id: registered here, or described by its metadata document.
     pub(crate) async fn client(&self, client_id: &str) -> Result<Option<ClientRecord>, String> {
-        if MetadataDocuments::is_document_url(client_id) {
+        if self.documents.names_document(client_id) {
             return self.documents.fetch(client_id).await.map(Some);
         }
         match self.records.get::<ClientRecord>(Collection::Clients, client_id).await {
