@@ -38,6 +38,8 @@
 pub mod auth;
 pub mod context;
 mod error;
+#[cfg(feature = "oauth")]
+pub mod oauth;
 pub mod protocol;
 pub mod registry;
 pub mod server;
