@@ -108,13 +108,7 @@ impl State {
 impl MemoryStore {
     /// An empty store.
     pub fn new() -> Self {
-        Self {
-            state: Mutex::new(State {
-                records: HashMap::new(),
-                writes_since_sweep: 0,
-                last_sweep: Instant::now(),
-            }),
-        }
+        Self { state: Mutex::new(State { records: HashMap::new(), writes_since_sweep: 0, last_sweep: Instant::now() }) }
     }
 
     /// The number of live records, in every collection.

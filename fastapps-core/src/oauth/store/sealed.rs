@@ -118,7 +118,9 @@ impl SealingKey {
             return Err(SealingKeyError::InvalidId(format!("it is {} bytes long, at most {MAX_ID_LEN}", id.len())));
         }
         if !id.bytes().all(|byte| byte.is_ascii_graphic()) {
-            return Err(SealingKeyError::InvalidId("only printable ASCII characters without spaces are allowed".into()));
+            return Err(SealingKeyError::InvalidId(
+                "only printable ASCII characters without spaces are allowed".into(),
+            ));
         }
         if bytes.len() != KEY_LEN {
             return Err(SealingKeyError::InvalidLength(bytes.len()));
@@ -387,7 +389,10 @@ mod tests {
         assert!(SealingKey::from_bytes("x".repeat(255), &[0; 32]).is_ok());
         assert!(matches!(SealingKey::from_bytes("k", &[0; 31]), Err(SealingKeyError::InvalidLength(31))));
         assert!(matches!(SealingKey::from_base64("k", "not base64!"), Err(SealingKeyError::InvalidBase64)));
-        assert!(matches!(SealingKey::from_base64("k", &STANDARD.encode([7; 16])), Err(SealingKeyError::InvalidLength(16))));
+        assert!(matches!(
+            SealingKey::from_base64("k", &STANDARD.encode([7; 16])),
+            Err(SealingKeyError::InvalidLength(16))
+        ));
         for engine in [STANDARD, STANDARD_NO_PAD, URL_SAFE, URL_SAFE_NO_PAD] {
             let text = format!(" {}\n", engine.encode([0xfb; 32]));
             assert!(SealingKey::from_base64("k", &text).is_ok(), "{text:?}");
@@ -425,7 +430,8 @@ mod tests {
     fn keys_with_the_same_id_are_each_tried() {
         let old = key("same", 1);
         let new = key("same", 2);
-        let sealed = SealedStore::new(MemoryStore::new(), old.clone().into()).seal(Collection::Codes, "k", vec![9]).unwrap();
+        let sealed =
+            SealedStore::new(MemoryStore::new(), old.clone().into()).seal(Collection::Codes, "k", vec![9]).unwrap();
         let store = SealedStore::new(MemoryStore::new(), SealingKeys::new(new).with_previous(old));
         assert_eq!(store.open(Collection::Codes, "k", &sealed).unwrap(), vec![9]);
     }

@@ -106,7 +106,9 @@ impl SqliteStore {
             .query_row("PRAGMA journal_mode = WAL", [], |row| row.get(0))
             .map_err(backend("switch to WAL mode"))?;
         if !mode.eq_ignore_ascii_case("wal") {
-            return Err(StoreError::Backend(format!("SQLite: the database cannot use WAL mode (it is in {mode} mode)")));
+            return Err(StoreError::Backend(format!(
+                "SQLite: the database cannot use WAL mode (it is in {mode} mode)"
+            )));
         }
         // Durable at every checkpoint and safe against a crash of the process; only a power loss
         // may lose the last writes.
