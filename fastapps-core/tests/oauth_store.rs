@@ -260,6 +260,10 @@ async fn records_expire_after_their_ttl(b: &Backend) {
     s.put(C, "zero", v("1"), Some(Duration::ZERO)).await.unwrap();
     s.put(C, "long", v("1"), Some(long)).await.unwrap();
     s.put(C, "never", v("1"), None).await.unwrap();
+    // The longest TTLs overflow no backend's clock.
+    s.put(C, "max", v("1"), Some(Duration::MAX)).await.unwrap();
+    assert!(s.compare_and_swap(C, "max", b"1", v("2"), Some(Duration::MAX)).await.unwrap());
+    assert!(s.put_if_absent(C, "max-absent", v("1"), Some(Duration::MAX)).await.unwrap());
     // A replacing write sets the TTL anew, both ways.
     s.put(C, "short-then-never", v("1"), Some(short)).await.unwrap();
     s.put(C, "short-then-never", v("2"), None).await.unwrap();
@@ -291,9 +295,15 @@ async fn records_expire_after_their_ttl(b: &Backend) {
     assert_eq!(s.get(C, "swap-late").await.unwrap(), None);
     assert!(s.put_if_absent(C, "absent-short", v("3"), None).await.unwrap(), "an expired record is absent");
     assert_eq!(s.get(C, "absent-short").await.unwrap(), Some(v("3")));
-    for (key, value) in
-        [("long", "1"), ("never", "1"), ("short-then-never", "2"), ("short-then-long", "2"), ("swapped-to-never", "2")]
-    {
+    for (key, value) in [
+        ("long", "1"),
+        ("never", "1"),
+        ("max", "2"),
+        ("max-absent", "1"),
+        ("short-then-never", "2"),
+        ("short-then-long", "2"),
+        ("swapped-to-never", "2"),
+    ] {
         assert_eq!(s.get(C, key).await.unwrap(), Some(v(value)), "{key} is still live");
     }
 }

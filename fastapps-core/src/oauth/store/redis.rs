@@ -72,8 +72,11 @@ pub struct RedisStore {
 
 impl RedisStore {
     /// Connects to the Redis server at `url` (`redis://[user:password@]host[:port][/db]`,
-    /// `rediss://…` for TLS, `unix:///path` or `redis+unix:///path` for a socket), failing if it
-    /// cannot be reached now. Later failures are reconnected by themselves.
+    /// `rediss://…` for TLS, `unix:///path` or `redis+unix:///path` for a socket). Fails if the
+    /// server cannot be reached now, after a few retries (some seconds); once connected, a lost
+    /// connection is re-established by itself, and the commands sent meanwhile fail with
+    /// [`StoreError::Backend`]. Each connection attempt and each command times out after five
+    /// seconds.
     pub async fn connect(url: &str) -> Result<Self, StoreError> {
         // The URL may hold a password: it is never part of an error.
         let client = Client::open(url)

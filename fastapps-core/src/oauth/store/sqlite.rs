@@ -9,8 +9,9 @@
 //! with a busy timeout, so a writer waits its turn rather than failing while another process
 //! writes.
 //!
-//! SQLite calls block, so they run on Tokio's blocking thread pool (`spawn_blocking`), never on
-//! the async workers; calls of one `SqliteStore` take turns on its one connection.
+//! SQLite calls block, so they run on Tokio's blocking thread pool (`spawn_blocking`, so the
+//! store is used inside a Tokio runtime), never on the async workers; calls of one `SqliteStore`
+//! take turns on its one connection.
 
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU32, Ordering};
@@ -160,13 +161,19 @@ impl SqliteStore {
         })
     }
 
-    /// Counts a write; every so often, sweeps a batch of expired rows on `connection`.
-    fn wrote(shared: &Shared, connection: &Connection) -> rusqlite::Result<()> {
+    /// Counts a write; every so often, sweeps a batch of expired rows on `connection`. A sweep
+    /// that fails (another process holding the lock too long) is logged and left to the next
+    /// one: the write it follows has taken effect.
+    fn wrote(shared: &Shared, connection: &Connection) {
         let writes = shared.writes.fetch_add(1, Ordering::Relaxed).wrapping_add(1);
         if writes.is_multiple_of(SWEEP_EVERY_WRITES) {
-            connection.prepare_cached(SWEEP)?.execute(params![now_millis(), SWEEP_BATCH])?;
+            let swept = connection
+                .prepare_cached(SWEEP)
+                .and_then(|mut sweep| sweep.execute(params![now_millis(), SWEEP_BATCH]));
+            if let Err(error) = swept {
+                tracing::warn!(%error, "SQLite store: sweeping expired rows failed");
+            }
         }
-        Ok(())
     }
 
     /// As [`SqliteStore::run`], for a write: sweeps now and then after it.
@@ -178,7 +185,7 @@ impl SqliteStore {
         let shared = Arc::clone(&self.shared);
         self.run(what, move |connection| {
             let result = op(connection)?;
-            Self::wrote(&shared, connection)?;
+            Self::wrote(&shared, connection);
             Ok(result)
         })
         .await
