@@ -84,7 +84,17 @@ impl SealingKey {
     /// A new random key, with a random id (16 hex digits). Values sealed with it can be read back
     /// only while the process keeps it: for records that outlive the process, load a stored key
     /// with [`SealingKey::from_base64`].
-    pub fn generate() -> Result<Self, SealingKeyError> {
+    ///
+    /// # Panics
+    ///
+    /// If the system's random number generator fails, which the cryptographic library treats
+    /// as fatal anyway; [`SealingKey::try_generate`] returns an error instead.
+    pub fn generate() -> Self {
+        Self::try_generate().expect("the system random number generator failed")
+    }
+
+    /// As [`SealingKey::generate`], with an error if no random bytes can be had.
+    pub fn try_generate() -> Result<Self, SealingKeyError> {
         let mut bytes = [0u8; KEY_LEN];
         let mut id = [0u8; 8];
         aws_lc_rs::rand::fill(&mut bytes).map_err(|_| SealingKeyError::Crypto)?;
@@ -192,7 +202,7 @@ impl From<SealingKey> for SealingKeys {
 ///
 /// # #[tokio::main(flavor = "current_thread")]
 /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
-/// let store = SealedStore::new(MemoryStore::new(), SealingKey::generate()?.into());
+/// let store = SealedStore::new(MemoryStore::new(), SealingKey::generate().into());
 /// store.put(Collection::UpstreamTokens, "set-1", b"secret".to_vec(), None).await?;
 /// assert_eq!(store.get(Collection::UpstreamTokens, "set-1").await?, Some(b"secret".to_vec()));
 /// let raw = store.inner().get(Collection::UpstreamTokens, "set-1").await?.unwrap_or_default();
@@ -401,7 +411,7 @@ mod tests {
 
     #[test]
     fn generated_keys_differ() {
-        let (a, b) = (SealingKey::generate().unwrap(), SealingKey::generate().unwrap());
+        let (a, b) = (SealingKey::generate(), SealingKey::try_generate().unwrap());
         assert_ne!(a.id(), b.id());
         assert_eq!(a.id().len(), 16);
         let sealed_a = SealedStore::new(MemoryStore::new(), a.into()).seal(Collection::Codes, "k", vec![1]).unwrap();
