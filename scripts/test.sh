@@ -2,7 +2,9 @@
 # Runs every check of the project, in order, stopping at the first failure:
 #   1. cargo fmt --check
 #   2. cargo clippy (warnings are errors)
-#   3. the test suite (cargo nextest when installed, else cargo test; doctests either way)
+#   3. the test suite (cargo nextest when installed, else cargo test; doctests either way),
+#      with fastapps-core's OAuth features on, after installing Debian's redis-server for the
+#      Redis store tests when it is missing
 #   4. the end-to-end browser test of the pizzaz widgets (scripts/browser-test.sh)
 #   5. the end-to-end test of the fastapps CLI: init, create, build, the new project's tests,
 #      and `fastapps dev` with its preview page in headless Chromium (scripts/cli-test.sh)
@@ -26,6 +28,17 @@
 set -euo pipefail
 
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
+
+die() {
+    printf 'test.sh: error: %s\n' "$*" >&2
+    exit 1
+}
+
+# shellcheck source=lib/redis.sh
+source scripts/lib/redis.sh
+
+# The optional features of fastapps-core that the tests and the second clippy run turn on.
+OAUTH_FEATURES=fastapps-core/oauth,fastapps-core/oauth-sqlite,fastapps-core/oauth-redis
 
 section() {
     printf '\n==> %s\n' "$*"
@@ -83,20 +96,25 @@ else
     require_tool clippy clippy
     run_step "clippy" \
         cargo clippy --workspace --all-targets --locked -- -D warnings
+    run_step "clippy (fastapps-core with the OAuth features)" \
+        cargo clippy -p fastapps-core --all-targets --locked --features "$OAUTH_FEATURES" -- -D warnings
 fi
 
 section "3/8 Tests"
 if is_set SKIP_TESTS; then
     skipped SKIP_TESTS tests
-elif ! is_set NO_NEXTEST && cargo nextest --version >/dev/null 2>&1; then
-    run_step "tests (cargo nextest)" \
-        cargo nextest run --workspace --locked --no-tests=warn
-    # nextest does not run doctests.
-    run_step "doctests" \
-        cargo test --workspace --doc --locked
 else
-    run_step "tests (cargo test)" \
-        cargo test --workspace --locked
+    ensure_redis_server
+    if ! is_set NO_NEXTEST && cargo nextest --version >/dev/null 2>&1; then
+        run_step "tests (cargo nextest)" \
+            cargo nextest run --workspace --locked --no-tests=warn --features "$OAUTH_FEATURES"
+        # nextest does not run doctests.
+        run_step "doctests" \
+            cargo test --workspace --doc --locked --features "$OAUTH_FEATURES"
+    else
+        run_step "tests (cargo test)" \
+            cargo test --workspace --locked --features "$OAUTH_FEATURES"
+    fi
 fi
 
 section "4/8 Browser test (pizzaz widgets in an MCP Apps host, headless Chromium)"
