@@ -276,6 +276,7 @@ impl Auth {
     }
 
     /// The scopes advertised: as set, else the required ones and every scope a tool names.
+    #[cfg(feature = "oauth")]
     pub(crate) fn scopes_for(&self, tool_security: &[&Security]) -> Vec<String> {
         self.scopes_supported.clone().unwrap_or_else(|| named_scopes(&self.required_scopes, tool_security))
     }

@@ -134,6 +134,7 @@ fn select(keys: &[Key], kid: Option<&str>, alg: Algorithm) -> Result<Option<Deco
 /// Where the keys come from.
 /// Keys held by this process rather than fetched over HTTP: those of the server's own
 /// authorization server, read from its store.
+#[cfg_attr(not(feature = "oauth"), allow(dead_code))]
 pub(crate) trait LocalKeys: Send + Sync + 'static {
     /// The current public keys; `fresh` asks past any cache (an unknown `kid` was seen).
     fn keys(&self, fresh: bool) -> futures_util::future::BoxFuture<'_, Result<JwkSet, String>>;
@@ -142,7 +143,10 @@ pub(crate) trait LocalKeys: Send + Sync + 'static {
 #[derive(Clone)]
 enum Location {
     Jwks(String),
-    Discover { issuer: String },
+    Discover {
+        issuer: String,
+    },
+    #[cfg(feature = "oauth")]
     Local(Arc<dyn LocalKeys>),
 }
 
@@ -151,6 +155,7 @@ impl std::fmt::Debug for Location {
         match self {
             Self::Jwks(uri) => f.debug_tuple("Jwks").field(uri).finish(),
             Self::Discover { issuer } => f.debug_struct("Discover").field("issuer", issuer).finish(),
+            #[cfg(feature = "oauth")]
             Self::Local(_) => f.write_str("Local"),
         }
     }
@@ -224,6 +229,7 @@ impl KeyStore {
         Self::new(Location::Discover { issuer })
     }
 
+    #[cfg(feature = "oauth")]
     pub(crate) fn local(keys: Arc<dyn LocalKeys>) -> Self {
         Self::new(Location::Local(keys))
     }
@@ -235,6 +241,7 @@ impl KeyStore {
     async fn jwks_uri(&self) -> Result<String, String> {
         match &self.location {
             Location::Jwks(uri) => Ok(uri.clone()),
+            #[cfg(feature = "oauth")]
             Location::Local(_) => Ok("the authorization server's own keys".into()),
             Location::Discover { issuer } => {
                 if let Some(uri) = self.read().jwks_uri.clone() {
@@ -264,6 +271,7 @@ impl KeyStore {
         let uri = self.jwks_uri().await?;
         let (set, ttl) = match &self.location {
             // Read afresh: a refresh happens when the keys are stale or a kid is unknown.
+            #[cfg(feature = "oauth")]
             Location::Local(local) => (local.keys(true).await?, MIN_TTL),
             _ => {
                 let fetched = self.fetcher.get_json::<JwkSet>(&uri).await?;

@@ -112,6 +112,7 @@ impl JwtVerifier {
 
     /// Keys this process holds (the server's own authorization server), with the same cache,
     /// rotation and unknown-`kid` rules as a fetched JWKS.
+    #[cfg(feature = "oauth")]
     pub(crate) fn local_keys(self, keys: Arc<dyn super::jwks::LocalKeys>) -> Self {
         self.edit(|i| i.keys = Keys::Store(Box::new(KeyStore::local(keys))))
     }

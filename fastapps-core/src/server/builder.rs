@@ -315,6 +315,7 @@ impl ServerBuilder {
     }
 
     /// Validates everything and builds the server.
+    #[cfg_attr(not(feature = "oauth"), allow(unused_mut))]
     pub fn build_server(mut self) -> Result<WidgetMcpServer, BuildError> {
         #[cfg(feature = "oauth")]
         if self.authorization_server.is_some() && self.auth.is_none() {
