@@ -110,6 +110,7 @@ impl WidgetMcpServer {
                 signal.await;
                 tracing::info!("shutting down");
                 state.sessions.close_all();
+                state.shutdown.cancel();
             })
             .await?;
         Ok(())
