@@ -36,6 +36,8 @@ pub(crate) struct InputRound {
     asked: Mutex<BTreeMap<String, InputRequest>>,
     /// The client capability an ask needed and the client did not declare.
     missing_capability: Mutex<Option<&'static str>>,
+    /// An answer that does not fit its question: its key and why.
+    invalid_answer: Mutex<Option<(String, String)>>,
     elicitations: AtomicU32,
     samplings: AtomicU32,
     root_lists: AtomicU32,
@@ -60,6 +62,10 @@ impl InputRound {
 
     pub(crate) fn missing_capability(&self) -> Option<&'static str> {
         *self.missing_capability.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    pub(crate) fn invalid_answer(&self) -> Option<(String, String)> {
+        self.invalid_answer.lock().unwrap_or_else(PoisonError::into_inner).clone()
     }
 
     fn auto_key(&self, method: &str) -> String {
@@ -175,8 +181,12 @@ impl Context {
         let key = key.map_or_else(|| round.auto_key(method), str::to_owned);
         if let Some(answer) = round.answers.get(&key) {
             round.used.lock().unwrap_or_else(PoisonError::into_inner).insert(key.clone());
-            return serde_json::from_value(answer.clone())
-                .map_err(|e| ContextError::InvalidInputResponse { key, reason: e.to_string() });
+            return serde_json::from_value(answer.clone()).map_err(|e| {
+                let reason = e.to_string();
+                *round.invalid_answer.lock().unwrap_or_else(PoisonError::into_inner) =
+                    Some((key.clone(), reason.clone()));
+                ContextError::InvalidInputResponse { key, reason }
+            });
         }
         round.asked.lock().unwrap_or_else(PoisonError::into_inner).insert(key, question);
         Err(ContextError::InputRequired)

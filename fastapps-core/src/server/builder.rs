@@ -54,6 +54,7 @@ pub struct ServerBuilder {
     cache_scope: Option<CacheScope>,
     request_state_secret: Option<Vec<u8>>,
     request_state_ttl: Duration,
+    keep_alive: Duration,
 }
 
 impl ServerBuilder {
@@ -86,6 +87,7 @@ impl ServerBuilder {
             cache_scope: None,
             request_state_secret: None,
             request_state_ttl: Duration::from_secs(10 * 60),
+            keep_alive: Duration::from_secs(15),
         }
     }
 
@@ -253,6 +255,15 @@ impl ServerBuilder {
         self
     }
 
+    /// How long an event stream (a streaming reply, the GET stream, a `subscriptions/listen`
+    /// stream) may stay silent before the server sends a keep-alive comment (default 15 s).
+    /// Besides keeping proxies from closing the stream, the write finds out that a client went
+    /// away; a 2026-07-28 request whose client closed its stream is then cancelled.
+    pub fn keep_alive(mut self, interval: Duration) -> Self {
+        self.keep_alive = interval;
+        self
+    }
+
     /// The path of the MCP endpoint (default `/mcp`).
     pub fn path(mut self, path: impl Into<String>) -> Self {
         self.path = path.into();
@@ -402,6 +413,12 @@ impl ServerBuilder {
             experimental: None,
             extensions,
         };
+        if self.keep_alive.is_zero() {
+            return Err(BuildError::InvalidSetting {
+                setting: "keep_alive",
+                reason: "must be longer than zero".into(),
+            });
+        }
         if self.request_state_secret.as_ref().is_some_and(|s| s.len() < 16) {
             return Err(BuildError::InvalidSetting {
                 setting: "request_state_secret",
@@ -435,6 +452,7 @@ impl ServerBuilder {
                 cache,
                 request_state_ttl: self.request_state_ttl,
                 max_listeners: self.max_sessions,
+                keep_alive: self.keep_alive,
             },
             origins,
             sessions: SessionStore::new(self.session_ttl, self.max_sessions),

@@ -104,10 +104,16 @@ impl Round {
         Ok(Some(Self { round: Arc::new(InputRound::new(answers)), binding }))
     }
 
-    /// What the request is answered with when the handler asked for input (the questions and
-    /// a sealed state carrying the answers it read), or needed a capability the client lacks
-    /// and failed for it; `None` when the handler's own outcome stands.
+    /// What the request is answered with when the handler failed on an answer that does not
+    /// fit its question (`-32602`), asked for input (the questions and a sealed state carrying
+    /// the answers it read), or failed for a capability the client lacks (`-32021`); `None`
+    /// when the handler's own outcome stands.
     fn settle(&self, state: &ServerState, failed: bool) -> Option<Result<Box<RawValue>, ErrorObject>> {
+        if let (true, Some((key, reason))) = (failed, self.round.invalid_answer()) {
+            return Some(Err(ErrorObject::invalid_params(format!(
+                "Invalid params: inputResponses[{key:?}] is not an answer to its question: {reason}"
+            ))));
+        }
         let asked = self.round.take_asked();
         if !asked.is_empty() {
             let sealed = request_state::seal(

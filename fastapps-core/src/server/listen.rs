@@ -18,7 +18,7 @@ use tokio::sync::mpsc;
 
 use super::ServerState;
 use super::headers::Accepts;
-use super::reply::{self, HttpError, KEEP_ALIVE};
+use super::reply::{self, HttpError, KEEP_ALIVE_COMMENT};
 use crate::protocol::jsonrpc::{self, Request as RpcRequest};
 use crate::protocol::modern::{ListenParams, SubscriptionFilter, SubscriptionsAcknowledgedParams, meta_keys};
 use crate::protocol::{ErrorObject, Meta, RequestId, ResourceUpdatedParams, ServerCapabilities, methods};
@@ -150,8 +150,14 @@ pub(crate) fn open(state: &Arc<ServerState>, req: RpcRequest, accepts: Accepts) 
     let last = jsonrpc::to_raw(&serde_json::json!({ "resultType": "complete", "_meta": result_meta }))
         .map(|raw| jsonrpc::encode_result(&id, &raw))
         .unwrap_or_default();
-    let stream =
-        ListenStream { ack: Some(reply::frame(&ack)), last: Some(last), rx, shutdown, _registration: registration };
+    let stream = ListenStream {
+        ack: Some(reply::frame(&ack)),
+        last: Some(last),
+        rx,
+        shutdown,
+        keep_alive: state.config.keep_alive,
+        _registration: registration,
+    };
     let stream = futures_util::stream::unfold(stream, |mut stream| async move {
         let frame = stream.next().await?;
         Some((Ok::<_, std::convert::Infallible>(frame), stream))
@@ -165,6 +171,7 @@ struct ListenStream {
     last: Option<Vec<u8>>,
     rx: mpsc::Receiver<Bytes>,
     shutdown: tokio_util::sync::CancellationToken,
+    keep_alive: std::time::Duration,
     _registration: Registration,
 }
 
@@ -177,7 +184,7 @@ impl ListenStream {
         tokio::select! {
             () = self.shutdown.cancelled() => self.last.take().map(|last| reply::frame(&last)),
             message = self.rx.recv() => message.map(|m| reply::frame(&m)),
-            () = tokio::time::sleep(KEEP_ALIVE) => Some(Bytes::from_static(b": keep-alive\n\n")),
+            () = tokio::time::sleep(self.keep_alive) => Some(Bytes::from_static(KEEP_ALIVE_COMMENT)),
         }
     }
 }

@@ -55,6 +55,8 @@ pub(crate) struct TransportConfig {
     pub(crate) request_state_ttl: Duration,
     /// 2026-07-28: the most `subscriptions/listen` streams open at once.
     pub(crate) max_listeners: usize,
+    /// How long an event stream may stay silent before a keep-alive comment.
+    pub(crate) keep_alive: Duration,
 }
 
 /// Everything a request needs, shared by all of them.

@@ -187,6 +187,9 @@ struct RequestStream {
     /// Cancelled when the client closes the stream before the response (2026-07-28: closing
     /// the stream is the cancellation).
     cancel_on_close: Option<CancellationToken>,
+    /// How long the stream may stay silent while the handler runs before a keep-alive comment
+    /// (which also finds out that a client went away).
+    keep_alive: Duration,
 }
 
 impl Drop for RequestStream {
@@ -222,6 +225,7 @@ impl RequestStream {
                             Some(message) => return Some(frame(&message)),
                             None => self.rx_open = false,
                         },
+                        () = tokio::time::sleep(self.keep_alive) => return Some(Bytes::from_static(KEEP_ALIVE_COMMENT)),
                         joined = handle => {
                             let outcome = joined.unwrap_or_else(|e| {
                                 tracing::error!(error = %e, "a request handler panicked");
@@ -248,6 +252,7 @@ pub(crate) fn request_stream(
     handling: OutcomeFuture,
     session_id: Option<&str>,
     cancel_on_close: Option<CancellationToken>,
+    keep_alive: Duration,
 ) -> Response {
     let state = RequestStream {
         id,
@@ -256,6 +261,7 @@ pub(crate) fn request_stream(
         rx_open: true,
         fin: Final::Running(tokio::spawn(handling)),
         cancel_on_close,
+        keep_alive,
     };
     stream_response(state, session_id)
 }
@@ -269,7 +275,15 @@ pub(crate) fn finished_stream(
     outcome: Outcome,
     session_id: Option<&str>,
 ) -> Response {
-    let state = RequestStream { id, first, rx, rx_open: true, fin: Final::Ready(outcome), cancel_on_close: None };
+    let state = RequestStream {
+        id,
+        first,
+        rx,
+        rx_open: true,
+        fin: Final::Ready(outcome),
+        cancel_on_close: None,
+        keep_alive: Duration::MAX,
+    };
     stream_response(state, session_id)
 }
 
@@ -280,9 +294,8 @@ fn stream_response(state: RequestStream, session_id: Option<&str>) -> Response {
     event_stream(Body::from_stream(stream), session_id)
 }
 
-/// How often an idle long-lived stream (GET, `subscriptions/listen`) sends an SSE comment, so
-/// proxies keep it open.
-pub(crate) const KEEP_ALIVE: Duration = Duration::from_secs(15);
+/// The SSE comment an idle stream sends, so proxies keep it open.
+pub(crate) const KEEP_ALIVE_COMMENT: &[u8] = b": keep-alive\n\n";
 
 /// Removes the session's record of the GET stream when the stream goes away.
 struct StandaloneGuard {
@@ -304,13 +317,14 @@ pub(crate) fn standalone_stream(
     closed: CancellationToken,
     release: impl FnOnce() + Send + 'static,
     session_id: &str,
+    keep_alive: Duration,
 ) -> Response {
     let guard = StandaloneGuard { release: Some(Box::new(release)) };
-    let stream = futures_util::stream::unfold((rx, closed, guard), |(mut rx, closed, guard)| async move {
+    let stream = futures_util::stream::unfold((rx, closed, guard), move |(mut rx, closed, guard)| async move {
         let frame = tokio::select! {
             () = closed.cancelled() => return None,
             message = rx.recv() => frame(&message?),
-            () = tokio::time::sleep(KEEP_ALIVE) => Bytes::from_static(b": keep-alive\n\n"),
+            () = tokio::time::sleep(keep_alive) => Bytes::from_static(KEEP_ALIVE_COMMENT),
         };
         Some((Ok::<_, std::convert::Infallible>(frame), (rx, closed, guard)))
     });

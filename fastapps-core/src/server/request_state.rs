@@ -176,6 +176,29 @@ mod tests {
     }
 
     #[test]
+    fn an_expired_state_is_refused() {
+        let key = StateKey::random();
+        let b = binding("t", None);
+        let payload = Payload {
+            v: 1,
+            m: b.method.into(),
+            n: b.name.clone(),
+            d: b.arguments.clone(),
+            p: None,
+            e: now_secs() - 1,
+            a: Map::new(),
+        };
+        let body = URL_SAFE_NO_PAD.encode(serde_json::to_vec(&payload).unwrap());
+        let tag = hmac::sign(&key.0, body.as_bytes());
+        let state = format!("{body}.{}", URL_SAFE_NO_PAD.encode(tag.as_ref()));
+        let err = open(&key, &b, &state).unwrap_err();
+        assert_eq!(err.message, "Invalid params: requestState has expired; retry the request without it");
+        // The same payload with a future deadline opens.
+        let fresh = seal(&key, &b, Map::new(), Duration::from_secs(60));
+        assert!(open(&key, &b, &fresh).is_ok());
+    }
+
+    #[test]
     fn a_changed_payload_does_not_verify() {
         let key = StateKey::from_secret(b"shared secret");
         let state = seal(&key, &binding("t", None), Map::new(), Duration::from_secs(60));

@@ -259,6 +259,7 @@ pub(crate) async fn serve_request(
 ) -> Response {
     let session_id = client.session_id.clone();
     let modern = client.protocol_version.era() == crate::protocol::Era::Modern;
+    let keep_alive = state.config.keep_alive;
     let (cancellation, in_flight) = match &session {
         Some(session) => {
             let (token, guard) = session.track(req.id.clone());
@@ -314,7 +315,7 @@ pub(crate) async fn serve_request(
         first = rx.recv() => match first {
             Some(first) => {
                 let cancel_on_close = modern.then(|| cancel_on_close.clone());
-                reply::request_stream(id, first, rx, handling, session_id, cancel_on_close)
+                reply::request_stream(id, first, rx, handling, session_id, cancel_on_close, keep_alive)
             }
             // Every sender is gone: the handler dropped its context; only the result remains.
             None if accepts.json => json_outcome(&id, handling.await, session_id),
@@ -379,7 +380,7 @@ async fn handle_get(state: &ServerState, request: &Parts) -> Result<Response, Ht
         let session = session.clone();
         move || session.close_standalone(&tx)
     };
-    Ok(reply::standalone_stream(rx, session.closed.clone(), release, session.id()))
+    Ok(reply::standalone_stream(rx, session.closed.clone(), release, session.id(), state.config.keep_alive))
 }
 
 /// `DELETE /mcp`: ends the session.
