@@ -6,7 +6,10 @@
 #   4. the end-to-end browser test of the pizzaz widgets (scripts/browser-test.sh)
 #   5. the end-to-end OAuth test of the notes example (scripts/e2e-auth.sh)
 #   6. the release build check of the pizzaz widgets (scripts/release-widgets.sh)
-#   7. the official MCP conformance suite (scripts/conformance.sh)
+#   7. the official MCP conformance suite, stable and pre-release, for 2025-11-25 and
+#      2026-07-28 (scripts/conformance.sh)
+#   8. the official MCP clients (TypeScript SDK 1.x and 2.x, MCP Inspector CLI) in both
+#      protocol eras (scripts/clients.sh)
 #
 # Usage: scripts/test.sh
 #
@@ -19,6 +22,7 @@
 #   SKIP_E2E_AUTH=1     skip the OAuth end-to-end test
 #   SKIP_RELEASE=1      skip the release build check of the pizzaz widgets
 #   SKIP_CONFORMANCE=1  skip the conformance suite
+#   SKIP_CLIENTS=1      skip the MCP client test
 #   NO_NEXTEST=1        use cargo test even if cargo-nextest is installed
 set -euo pipefail
 
@@ -60,7 +64,7 @@ is_set() {
     [[ -n ${!1:-} && ${!1} != 0 ]]
 }
 
-section "1/7 Formatting (cargo fmt --check)"
+section "1/8 Formatting (cargo fmt --check)"
 if is_set SKIP_LINT; then
     skipped SKIP_LINT formatting
 elif is_set SKIP_FMT; then
@@ -71,7 +75,7 @@ else
         cargo fmt --all -- --check
 fi
 
-section "2/7 Lints (cargo clippy, warnings are errors)"
+section "2/8 Lints (cargo clippy, warnings are errors)"
 if is_set SKIP_LINT; then
     skipped SKIP_LINT clippy
 elif is_set SKIP_CLIPPY; then
@@ -82,7 +86,7 @@ else
         cargo clippy --workspace --all-targets --locked -- -D warnings
 fi
 
-section "3/7 Tests"
+section "3/8 Tests"
 if is_set SKIP_TESTS; then
     skipped SKIP_TESTS tests
 elif ! is_set NO_NEXTEST && cargo nextest --version >/dev/null 2>&1; then
@@ -96,32 +100,39 @@ else
         cargo test --workspace --locked
 fi
 
-section "4/7 Browser test (pizzaz widgets in an MCP Apps host, headless Chromium)"
+section "4/8 Browser test (pizzaz widgets in an MCP Apps host, headless Chromium)"
 if is_set SKIP_BROWSER; then
     skipped SKIP_BROWSER browser
 else
     run_step "browser test" scripts/browser-test.sh
 fi
 
-section "5/7 OAuth end-to-end test (notes + oidc-provider + MCP TypeScript SDK client)"
+section "5/8 OAuth end-to-end test (notes + oidc-provider + MCP TypeScript SDK client)"
 if is_set SKIP_E2E_AUTH; then
     skipped SKIP_E2E_AUTH e2e-auth
 else
     run_step "OAuth end-to-end test" scripts/e2e-auth.sh
 fi
 
-section "6/7 Release build (pizzaz serves its widgets with no assets/ folder)"
+section "6/8 Release build (pizzaz serves its widgets with no assets/ folder)"
 if is_set SKIP_RELEASE; then
     skipped SKIP_RELEASE release
 else
     run_step "release widgets" scripts/release-widgets.sh
 fi
 
-section "7/7 MCP conformance suite"
+section "7/8 MCP conformance suite (0.1.16; 0.2.0-alpha --requirements 2025-11-25 and 2026-07-28)"
 if is_set SKIP_CONFORMANCE; then
     skipped SKIP_CONFORMANCE conformance
 else
     run_step "conformance suite" scripts/conformance.sh
+fi
+
+section "8/8 MCP clients in both eras (TypeScript SDK 1.x and 2.x, MCP Inspector CLI)"
+if is_set SKIP_CLIENTS; then
+    skipped SKIP_CLIENTS clients
+else
+    run_step "MCP client test" scripts/clients.sh
 fi
 
 if ((${#SKIPPED[@]} == 0)); then
