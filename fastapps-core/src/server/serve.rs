@@ -164,6 +164,8 @@ impl ServerBuilder {
     /// | `FASTAPPS_ALLOWED_ORIGINS` | extra allowed origins, comma separated | none |
     /// | `FASTAPPS_ALLOWED_HOSTS` | extra allowed `Host` values, comma separated | none |
     /// | `FASTAPPS_STATELESS` | `true` for stateless mode | the builder's |
+    /// | `FASTAPPS_REQUIRE_REQUEST_HEADERS` | `true`: 2026-07-28 requests must carry every request header | the builder's |
+    /// | `FASTAPPS_REQUEST_STATE_SECRET` | the secret sealing 2026-07-28 `requestState`s, the same on every instance | the builder's, else random |
     pub async fn serve_from_env(self) -> Result<(), ServeError> {
         let (builder, addr) = self.from_env()?;
         builder.serve(addr.to_string()).await
@@ -199,6 +201,12 @@ impl ServerBuilder {
             .allowed_hosts(env_list("FASTAPPS_ALLOWED_HOSTS"));
         if let Some(stateless) = env_bool("FASTAPPS_STATELESS")? {
             self = self.stateless(stateless);
+        }
+        if let Some(require) = env_bool("FASTAPPS_REQUIRE_REQUEST_HEADERS")? {
+            self = self.require_request_headers(require);
+        }
+        if let Some(secret) = env_var("FASTAPPS_REQUEST_STATE_SECRET") {
+            self = self.request_state_secret(secret.into_bytes());
         }
         Ok((self, BindAddr { host, port }))
     }
