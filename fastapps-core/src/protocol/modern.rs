@@ -8,6 +8,7 @@
 use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::fmt;
+use std::fmt::Write as _;
 
 use serde::de::{Deserializer, MapAccess, Visitor};
 use serde::{Deserialize, Serialize};
@@ -112,33 +113,38 @@ impl MetaError {
     }
 }
 
-fn typed<T: serde::de::DeserializeOwned>(meta: &Meta, key: &'static str) -> Result<Option<T>, MetaError> {
-    match meta.get(key) {
+fn typed<T: serde::de::DeserializeOwned>(meta: &mut Meta, key: &'static str) -> Result<Option<T>, MetaError> {
+    match meta.remove(key) {
         None => Ok(None),
-        Some(value) => serde_json::from_value(value.clone())
-            .map(Some)
-            .map_err(|e| MetaError::Malformed { key, reason: e.to_string() }),
+        Some(value) => {
+            serde_json::from_value(value).map(Some).map_err(|e| MetaError::Malformed { key, reason: e.to_string() })
+        }
     }
 }
 
 impl RequestMeta {
     /// Reads the reserved keys of a request's `_meta` (`None`: the request has none).
     pub fn parse(meta: Option<&Value>) -> Result<Self, MetaError> {
-        let meta = match meta {
+        Self::take(meta.cloned())
+    }
+
+    /// [`parse`](Self::parse), consuming the `_meta` (its other keys are dropped).
+    pub fn take(meta: Option<Value>) -> Result<Self, MetaError> {
+        let mut meta = match meta {
             None => return Err(MetaError::Absent),
             Some(Value::Object(meta)) => meta,
             Some(_) => return Err(MetaError::NotAnObject),
         };
-        let protocol_version = match meta.get(meta_keys::PROTOCOL_VERSION) {
+        let protocol_version = match meta.remove(meta_keys::PROTOCOL_VERSION) {
             None => return Err(MetaError::Missing(meta_keys::PROTOCOL_VERSION)),
-            Some(Value::String(v)) => v.clone(),
+            Some(Value::String(v)) => v,
             Some(_) => {
                 return Err(MetaError::Malformed { key: meta_keys::PROTOCOL_VERSION, reason: "not a string".into() });
             }
         };
         let client_capabilities = match meta.get(meta_keys::CLIENT_CAPABILITIES) {
             None => return Err(MetaError::Missing(meta_keys::CLIENT_CAPABILITIES)),
-            Some(Value::Object(_)) => typed(meta, meta_keys::CLIENT_CAPABILITIES)?.unwrap_or_default(),
+            Some(Value::Object(_)) => typed(&mut meta, meta_keys::CLIENT_CAPABILITIES)?.unwrap_or_default(),
             Some(_) => {
                 return Err(MetaError::Malformed {
                     key: meta_keys::CLIENT_CAPABILITIES,
@@ -149,8 +155,8 @@ impl RequestMeta {
         Ok(Self {
             protocol_version,
             client_capabilities,
-            client_info: typed(meta, meta_keys::CLIENT_INFO)?,
-            log_level: typed(meta, meta_keys::LOG_LEVEL)?,
+            client_info: typed(&mut meta, meta_keys::CLIENT_INFO)?,
+            log_level: typed(&mut meta, meta_keys::LOG_LEVEL)?,
         })
     }
 }
@@ -310,7 +316,19 @@ fn push_key(out: &mut String, key: &str) {
 /// `_meta` (merged into an existing `_meta`). Members keep their order; a value that is not an
 /// object is returned unchanged.
 pub fn complete_result(result: &RawValue, fields: ResultFields<'_>) -> Box<RawValue> {
-    let Ok(Members(members)) = serde_json::from_str::<Members<'_>>(result.get()) else {
+    let text = result.get();
+    // The common case, a result with neither `_meta` nor `resultType` anywhere (so neither at
+    // the top): the fields go around the members as they are, without parsing them.
+    let plain = !text.contains("\"_meta\"")
+        && !text.contains("\"resultType\"")
+        && (fields.cache.is_none() || !(text.contains("\"ttlMs\"") || text.contains("\"cacheScope\"")));
+    if plain
+        && let Some(inner) = text.strip_prefix('{').and_then(|t| t.strip_suffix('}'))
+        && let Some(spliced) = splice(inner.trim(), text.len(), fields)
+    {
+        return spliced;
+    }
+    let Ok(Members(members)) = serde_json::from_str::<Members<'_>>(text) else {
         return result.to_owned();
     };
     let has = |name: &str| members.iter().any(|(k, _)| k == name);
@@ -319,17 +337,11 @@ pub fn complete_result(result: &RawValue, fields: ResultFields<'_>) -> Box<RawVa
     if !has("resultType") {
         out.push_str(r#""resultType":"complete","#);
     }
-    if let Some(cache) = fields.cache {
-        if !has("ttlMs") {
-            out.push_str(&format!(r#""ttlMs":{},"#, cache.ttl_ms));
-        }
-        if !has("cacheScope") {
-            let scope = match cache.scope {
-                CacheScope::Public => "public",
-                CacheScope::Private => "private",
-            };
-            out.push_str(&format!(r#""cacheScope":"{scope}","#));
-        }
+    if let Some(cache) = fields.cache
+        && !has("ttlMs")
+        && !has("cacheScope")
+    {
+        cache_fields(&mut out, cache);
     }
     let mut wrote_meta = false;
     for (key, value) in &members {
@@ -356,6 +368,37 @@ pub fn complete_result(result: &RawValue, fields: ResultFields<'_>) -> Box<RawVa
     }
     out.push('}');
     RawValue::from_string(out).unwrap_or_else(|_| result.to_owned())
+}
+
+fn cache_fields(out: &mut String, cache: CacheHints) {
+    let scope = match cache.scope {
+        CacheScope::Public => "public",
+        CacheScope::Private => "private",
+    };
+    let _ = write!(out, r#""ttlMs":{},"cacheScope":"{scope}","#, cache.ttl_ms);
+}
+
+/// `{"resultType":"complete",<hints>,<members>,"_meta":{serverInfo}}` for members that hold
+/// neither of those keys.
+fn splice(members: &str, len: usize, fields: ResultFields<'_>) -> Option<Box<RawValue>> {
+    let info = fields.server_info.map(RawValue::get);
+    let mut out = String::with_capacity(len + 96 + info.map_or(0, str::len));
+    out.push_str(r#"{"resultType":"complete","#);
+    if let Some(cache) = fields.cache {
+        cache_fields(&mut out, cache);
+    }
+    if !members.is_empty() {
+        out.push_str(members);
+        out.push(',');
+    }
+    if let Some(info) = info {
+        out.push_str(r#""_meta":{"io.modelcontextprotocol/serverInfo":"#);
+        out.push_str(info);
+        out.push_str("},");
+    }
+    out.pop();
+    out.push('}');
+    RawValue::from_string(out).ok()
 }
 
 /// An encoded `_meta` object with the server's identity added (kept as is when it has one, or

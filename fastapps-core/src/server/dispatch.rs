@@ -75,7 +75,7 @@ impl Round {
         scope: &Scope,
         method: &'static str,
         name: &str,
-        arguments: &serde_json::Value,
+        arguments: &impl serde::Serialize,
         input_responses: Option<serde_json::Value>,
         request_state: Option<&str>,
     ) -> Result<Option<Self>, ErrorObject> {
@@ -139,12 +139,6 @@ impl Round {
             _ => None,
         }
     }
-}
-
-/// Arguments as canonical JSON, for binding a request state to them.
-fn canonical<T: serde::Serialize>(arguments: &T) -> serde_json::Value {
-    // `serde_json::Map` keeps keys sorted, so equal arguments give equal JSON.
-    serde_json::to_value(arguments).unwrap_or_default()
 }
 
 fn empty_object() -> Box<RawValue> {
@@ -276,7 +270,7 @@ async fn call_tool(state: &ServerState, params: CallToolParams, scope: Scope) ->
         &scope,
         methods::TOOLS_CALL,
         &params.name,
-        &canonical(&args),
+        &args,
         params.input_responses,
         params.request_state.as_deref(),
     )?;
@@ -395,7 +389,8 @@ async fn get_prompt(state: &ServerState, params: GetPromptParams, scope: Scope) 
         &scope,
         methods::PROMPTS_GET,
         &params.name,
-        &canonical(&args.iter().collect::<std::collections::BTreeMap<_, _>>()),
+        // Sorted, so equal arguments bind equally (`serde_json::Map` is sorted already).
+        &args.iter().collect::<std::collections::BTreeMap<_, _>>(),
         params.input_responses,
         params.request_state.as_deref(),
     )?;

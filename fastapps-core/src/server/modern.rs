@@ -32,36 +32,44 @@ use crate::protocol::jsonrpc::{self, Message, Request as RpcRequest, codes};
 use crate::protocol::modern::{CacheHints, DiscoverResult, RequestMeta, ResultFields, ResultType, complete_result};
 use crate::protocol::{Era, ErrorObject, ProtocolVersion, RequestId, methods};
 
-/// `params._meta` of a request, as JSON, when it has one.
-fn meta_of(params: Option<&RawValue>) -> Option<Value> {
-    #[derive(Deserialize)]
-    struct Probe {
-        #[serde(rename = "_meta")]
-        meta: Option<Value>,
-    }
-    let params = params?;
-    serde_json::from_str::<Probe>(params.get()).ok()?.meta
+/// What the 2026-07-28 checks read from a request's `params`, parsed once: the `_meta`, and
+/// `name` and `uri`, which `Mcp-Name` mirrors.
+#[derive(Debug, Default, Deserialize)]
+pub(crate) struct Probe {
+    #[serde(rename = "_meta")]
+    meta: Option<Value>,
+    name: Option<Value>,
+    uri: Option<Value>,
 }
 
-/// Whether a message is served by the 2026-07-28 rules: a request whose `_meta` carries
-/// `io.modelcontextprotocol/protocolVersion`, or any message but `initialize` with a modern
-/// `MCP-Protocol-Version` header. `initialize` without modern `_meta` selects the legacy era.
-pub(crate) fn is_modern(headers: &HeaderMap, message: &Message) -> bool {
-    if let Message::Request(req) = message {
-        // A cheap look first: legacy requests (the hot path) never contain the key.
-        let carries_key = req.params.as_deref().is_some_and(|p| {
-            p.get().contains(crate::protocol::modern::meta_keys::PROTOCOL_VERSION)
-                && meta_of(Some(p))
-                    .is_some_and(|m| m.get(crate::protocol::modern::meta_keys::PROTOCOL_VERSION).is_some())
-        });
-        if carries_key {
-            return true;
-        }
-        if req.method == methods::INITIALIZE {
-            return false;
-        }
+impl Probe {
+    fn of(params: Option<&RawValue>) -> Self {
+        params.and_then(|p| serde_json::from_str(p.get()).ok()).unwrap_or_default()
     }
-    headers::names_modern_version(headers)
+
+    fn carries_version(&self) -> bool {
+        self.meta.as_ref().is_some_and(|m| m.get(crate::protocol::modern::meta_keys::PROTOCOL_VERSION).is_some())
+    }
+}
+
+/// Whether a message is served by the 2026-07-28 rules (then with what the checks need of
+/// it): a request whose `_meta` carries `io.modelcontextprotocol/protocolVersion`, or any
+/// message but `initialize` with a modern `MCP-Protocol-Version` header. `initialize` without
+/// modern `_meta` selects the legacy era.
+pub(crate) fn classify(headers: &HeaderMap, message: &Message) -> Option<Probe> {
+    let Message::Request(req) = message else {
+        return headers::names_modern_version(headers).then(Probe::default);
+    };
+    let params = req.params.as_deref();
+    // A cheap look first: legacy requests (the hot path) never contain the key.
+    if params.is_some_and(|p| p.get().contains(crate::protocol::modern::meta_keys::PROTOCOL_VERSION)) {
+        let probe = Probe::of(params);
+        if probe.carries_version() {
+            return Some(probe);
+        }
+        return (req.method != methods::INITIALIZE && headers::names_modern_version(headers)).then_some(probe);
+    }
+    (req.method != methods::INITIALIZE && headers::names_modern_version(headers)).then(|| Probe::of(params))
 }
 
 /// The methods of the modern era, when the server offers what they serve.
@@ -93,22 +101,13 @@ fn mismatch(header: &str, problem: BadHeader) -> ErrorObject {
 
 /// `params.name` (tools, prompts) or `params.uri` (resources) of the methods `Mcp-Name`
 /// mirrors; `None` for the others.
-fn name_in_body(req: &RpcRequest) -> Option<String> {
-    #[derive(Deserialize)]
-    struct Named {
-        name: Option<Value>,
-        uri: Option<Value>,
-    }
+fn name_in_body<'p>(req: &RpcRequest, probe: &'p Probe) -> Option<&'p str> {
     let field = match req.method.as_str() {
-        methods::TOOLS_CALL | methods::PROMPTS_GET => |n: Named| n.name,
-        methods::RESOURCES_READ => |n: Named| n.uri,
+        methods::TOOLS_CALL | methods::PROMPTS_GET => &probe.name,
+        methods::RESOURCES_READ => &probe.uri,
         _ => return None,
     };
-    let named: Named = serde_json::from_str(req.params.as_deref()?.get()).ok()?;
-    match field(named)? {
-        Value::String(s) => Some(s),
-        _ => None,
-    }
+    field.as_ref()?.as_str()
 }
 
 /// Step 2: the request headers against the body.
@@ -117,6 +116,7 @@ fn check_headers(
     headers: &HeaderMap,
     req: &RpcRequest,
     meta: &RequestMeta,
+    probe: &Probe,
 ) -> Result<(), ErrorObject> {
     let strict = state.config.require_request_headers;
     let missing =
@@ -138,11 +138,11 @@ fn check_headers(
         None if strict => return Err(missing("Mcp-Method")),
         _ => {}
     }
-    let body_name = name_in_body(req);
-    match (headers::single(headers, headers::MCP_NAME).map_err(|p| mismatch("Mcp-Name", p))?, &body_name) {
+    let body_name = name_in_body(req, probe);
+    match (headers::single(headers, headers::MCP_NAME).map_err(|p| mismatch("Mcp-Name", p))?, body_name) {
         (Some(sent), Some(body)) => {
             let decoded = headers::decode_value(sent).map_err(|p| mismatch("Mcp-Name", p))?;
-            if decoded != body.as_str() {
+            if decoded != body {
                 return Err(differs("Mcp-Name", &decoded, body));
             }
         }
@@ -156,7 +156,7 @@ fn check_headers(
         _ => {}
     }
     if req.method == methods::TOOLS_CALL {
-        super::param_headers::check(state, headers, req.params.as_deref(), body_name.as_deref(), strict)?;
+        super::param_headers::check(state, headers, req.params.as_deref(), body_name, strict)?;
     }
     Ok(())
 }
@@ -166,6 +166,7 @@ pub(crate) async fn post(
     state: Arc<ServerState>,
     headers: &HeaderMap,
     message: Message,
+    probe: Probe,
     accepts: Accepts,
     user: Option<Arc<AccessToken>>,
 ) -> Result<http::Response<axum::body::Body>, HttpError> {
@@ -186,9 +187,9 @@ pub(crate) async fn post(
             ));
         }
     };
-    let meta = RequestMeta::parse(meta_of(req.params.as_deref()).as_ref())
-        .map_err(|e| bad_request(&req.id, &e.to_error_object()))?;
-    check_headers(&state, headers, &req, &meta).map_err(|e| bad_request(&req.id, &e))?;
+    let mut probe = probe;
+    let meta = RequestMeta::take(probe.meta.take()).map_err(|e| bad_request(&req.id, &e.to_error_object()))?;
+    check_headers(&state, headers, &req, &meta, &probe).map_err(|e| bad_request(&req.id, &e))?;
     let Some(version) = ProtocolVersion::parse(&meta.protocol_version).filter(|v| v.era() == Era::Modern) else {
         let supported: Vec<&str> = ProtocolVersion::SUPPORTED.iter().map(|v| v.as_str()).collect();
         let mut error = ErrorObject::unsupported_protocol_version(&meta.protocol_version, &supported);

@@ -47,13 +47,16 @@ impl StateKey {
     }
 }
 
-/// What a state is bound to: the request it was issued for and the caller.
+/// What a state is bound to: the request it was issued for and the caller. Digested only when
+/// a state is sealed or opened, so a call that asks nothing pays for a copy, not a hash.
 #[derive(Clone, Debug)]
 pub(crate) struct Binding {
     method: &'static str,
     name: String,
-    arguments: String,
-    principal: Option<String>,
+    /// The arguments, serialized canonically.
+    arguments: Vec<u8>,
+    /// Issuer, subject and client of the caller, when authenticated.
+    principal: Option<(String, String, Option<String>)>,
 }
 
 fn sha256_b64(parts: &[&[u8]]) -> String {
@@ -66,13 +69,30 @@ fn sha256_b64(parts: &[&[u8]]) -> String {
 }
 
 impl Binding {
-    /// `arguments` is the call's arguments as canonical JSON (object keys sorted).
-    pub(crate) fn new(method: &'static str, name: &str, arguments: &Value, user: Option<&AccessToken>) -> Self {
+    /// `arguments` are the call's arguments; they serialize canonically (object keys sorted).
+    pub(crate) fn new(
+        method: &'static str,
+        name: &str,
+        arguments: &impl Serialize,
+        user: Option<&AccessToken>,
+    ) -> Self {
         let principal = user.map(|u| {
-            let issuer = u.claim("iss").and_then(Value::as_str).unwrap_or_default();
-            sha256_b64(&[issuer.as_bytes(), u.subject.as_bytes(), u.client_id.as_deref().unwrap_or("").as_bytes()])
+            let issuer = u.claim("iss").and_then(Value::as_str).unwrap_or_default().to_owned();
+            (issuer, u.subject.clone(), u.client_id.clone())
         });
-        Self { method, name: name.to_owned(), arguments: sha256_b64(&[arguments.to_string().as_bytes()]), principal }
+        // Serializing plain JSON data cannot fail.
+        let arguments = serde_json::to_vec(arguments).unwrap_or_default();
+        Self { method, name: name.to_owned(), arguments, principal }
+    }
+
+    fn arguments_digest(&self) -> String {
+        sha256_b64(&[&self.arguments])
+    }
+
+    fn principal_digest(&self) -> Option<String> {
+        self.principal.as_ref().map(|(issuer, subject, client)| {
+            sha256_b64(&[issuer.as_bytes(), subject.as_bytes(), client.as_deref().unwrap_or("").as_bytes()])
+        })
     }
 }
 
@@ -105,8 +125,8 @@ pub(crate) fn seal(key: &StateKey, binding: &Binding, answers: Map<String, Value
         v: 1,
         m: binding.method.to_owned(),
         n: binding.name.clone(),
-        d: binding.arguments.clone(),
-        p: binding.principal.clone(),
+        d: binding.arguments_digest(),
+        p: binding.principal_digest(),
         e: now_secs().saturating_add(ttl.as_secs().max(1)),
         a: answers,
     };
@@ -134,10 +154,10 @@ pub(crate) fn open(key: &StateKey, binding: &Binding, state: &str) -> Result<Map
     if payload.e < now_secs() {
         return Err(refused("has expired"));
     }
-    if payload.m != binding.method || payload.n != binding.name || payload.d != binding.arguments {
+    if payload.m != binding.method || payload.n != binding.name || payload.d != binding.arguments_digest() {
         return Err(refused("belongs to another request"));
     }
-    if payload.p != binding.principal {
+    if payload.p != binding.principal_digest() {
         return Err(refused("belongs to another caller"));
     }
     Ok(payload.a)
@@ -183,7 +203,7 @@ mod tests {
             v: 1,
             m: b.method.into(),
             n: b.name.clone(),
-            d: b.arguments.clone(),
+            d: b.arguments_digest(),
             p: None,
             e: now_secs() - 1,
             a: Map::new(),

@@ -131,8 +131,8 @@ async fn handle_post(state: Arc<ServerState>, request: Request) -> Result<Respon
     let message = jsonrpc::decode(&body).map_err(|e| {
         HttpError::with_body(StatusCode::BAD_REQUEST, jsonrpc::encode_error(e.id(), &e.to_error_object()))
     })?;
-    if super::modern::is_modern(headers, &message) {
-        return super::modern::post(state, headers, message, accepts, user).await;
+    if let Some(probe) = super::modern::classify(headers, &message) {
+        return super::modern::post(state, headers, message, probe, accepts, user).await;
     }
     let message = match message {
         Message::Request(req) if req.method == methods::INITIALIZE => return initialize(&state, req, accepts, user),
