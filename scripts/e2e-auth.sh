@@ -6,7 +6,9 @@
 #   401 + WWW-Authenticate → protected resource metadata → AS metadata → dynamic client
 #   registration → authorization code + PKCE (S256) with `resource` → RS256 JWT access token →
 #   notes tools as alice; bob (no write:notes) sees none of alice's notes and gets 403
-#   insufficient_scope for create_note; after the access token expires the SDK refreshes it.
+#   insufficient_scope for create_note; the 2.x SDK client, pinned to the 2026-07-28 protocol
+#   (no initialize, no session), authorizes alice the same way and reads her note; after the
+#   access token expires the SDK refreshes it.
 #
 # Installs the pinned Node packages of tests/e2e-auth with `npm ci` (only when node_modules is
 # missing or the lockfile changed); they include a Node 22 runtime (oidc-provider 9 supports

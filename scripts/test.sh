@@ -8,9 +8,13 @@
 #   4. the end-to-end browser test of the pizzaz widgets (scripts/browser-test.sh)
 #   5. the end-to-end test of the fastapps CLI: init, create, build, the new project's tests,
 #      and `fastapps dev` with its preview page in headless Chromium (scripts/cli-test.sh)
-#   6. the end-to-end OAuth test of the notes example (scripts/e2e-auth.sh)
+#   6. the end-to-end OAuth tests of the notes example: an external issuer, the OAuth proxy,
+#      the development server, two instances sharing Redis (scripts/e2e-auth.sh)
 #   7. the release build check of the pizzaz widgets (scripts/release-widgets.sh)
-#   8. the official MCP conformance suite (scripts/conformance.sh)
+#   8. the official MCP conformance suite, stable and pre-release, for 2025-11-25 and
+#      2026-07-28 (scripts/conformance.sh)
+#   9. the official MCP clients (TypeScript SDK 1.x and 2.x, MCP Inspector CLI) in both
+#      protocol eras (scripts/clients.sh)
 #
 # Usage: scripts/test.sh
 #
@@ -24,6 +28,7 @@
 #   SKIP_E2E_AUTH=1     skip the OAuth end-to-end test
 #   SKIP_RELEASE=1      skip the release build check of the pizzaz widgets
 #   SKIP_CONFORMANCE=1  skip the conformance suite
+#   SKIP_CLIENTS=1      skip the MCP client test
 #   NO_NEXTEST=1        use cargo test even if cargo-nextest is installed
 set -euo pipefail
 
@@ -76,7 +81,7 @@ is_set() {
     [[ -n ${!1:-} && ${!1} != 0 ]]
 }
 
-section "1/8 Formatting (cargo fmt --check)"
+section "1/9 Formatting (cargo fmt --check)"
 if is_set SKIP_LINT; then
     skipped SKIP_LINT formatting
 elif is_set SKIP_FMT; then
@@ -87,7 +92,7 @@ else
         cargo fmt --all -- --check
 fi
 
-section "2/8 Lints (cargo clippy, warnings are errors)"
+section "2/9 Lints (cargo clippy, warnings are errors)"
 if is_set SKIP_LINT; then
     skipped SKIP_LINT clippy
 elif is_set SKIP_CLIPPY; then
@@ -96,11 +101,13 @@ else
     require_tool clippy clippy
     run_step "clippy" \
         cargo clippy --workspace --all-targets --locked -- -D warnings
-    run_step "clippy (fastapps-core with the OAuth features)" \
-        cargo clippy -p fastapps-core --all-targets --locked --features "$OAUTH_FEATURES" -- -D warnings
+    # The workspace build has fastapps-core's OAuth features on (the examples use them); the
+    # crate must be clean without them too.
+    run_step "clippy (fastapps-core without its features)" \
+        cargo clippy -p fastapps-core --all-targets --locked -- -D warnings
 fi
 
-section "3/8 Tests"
+section "3/9 Tests"
 if is_set SKIP_TESTS; then
     skipped SKIP_TESTS tests
 else
@@ -117,39 +124,46 @@ else
     fi
 fi
 
-section "4/8 Browser test (pizzaz widgets in an MCP Apps host, headless Chromium)"
+section "4/9 Browser test (pizzaz widgets in an MCP Apps host, headless Chromium)"
 if is_set SKIP_BROWSER; then
     skipped SKIP_BROWSER browser
 else
     run_step "browser test" scripts/browser-test.sh
 fi
 
-section "5/8 CLI end-to-end test (init, create, build, project tests, dev and its preview page)"
+section "5/9 CLI end-to-end test (init, create, build, project tests, dev and its preview page)"
 if is_set SKIP_CLI; then
     skipped SKIP_CLI cli
 else
     run_step "CLI test" scripts/cli-test.sh
 fi
 
-section "6/8 OAuth end-to-end test (notes + oidc-provider + MCP TypeScript SDK client)"
+section "6/9 OAuth end-to-end tests (notes + oidc-provider + MCP TypeScript SDK client)"
 if is_set SKIP_E2E_AUTH; then
     skipped SKIP_E2E_AUTH e2e-auth
 else
     run_step "OAuth end-to-end test" scripts/e2e-auth.sh
 fi
 
-section "7/8 Release build (pizzaz serves its widgets with no assets/ folder)"
+section "7/9 Release build (pizzaz serves its widgets with no assets/ folder)"
 if is_set SKIP_RELEASE; then
     skipped SKIP_RELEASE release
 else
     run_step "release widgets" scripts/release-widgets.sh
 fi
 
-section "8/8 MCP conformance suite"
+section "8/9 MCP conformance suite (0.1.16; 0.2.0-alpha --requirements 2025-11-25 and 2026-07-28)"
 if is_set SKIP_CONFORMANCE; then
     skipped SKIP_CONFORMANCE conformance
 else
     run_step "conformance suite" scripts/conformance.sh
+fi
+
+section "9/9 MCP clients in both eras (TypeScript SDK 1.x and 2.x, MCP Inspector CLI)"
+if is_set SKIP_CLIENTS; then
+    skipped SKIP_CLIENTS clients
+else
+    run_step "MCP client test" scripts/clients.sh
 fi
 
 if ((${#SKIPPED[@]} == 0)); then

@@ -26,6 +26,9 @@ pub enum Protocol {
     /// MCP Streamable HTTP: `initialize` and `notifications/initialized` on
     /// each connection, then `tools/call` with the session id (if any).
     Mcp,
+    /// MCP 2026-07-28: no handshake; every `tools/call` carries the request `_meta` and the
+    /// `mcp-protocol-version`, `mcp-method` and `mcp-name` headers.
+    Modern,
 }
 
 /// When a `tools/call` response counts as a success (besides `200 OK`).
@@ -149,6 +152,10 @@ impl VirtualClient {
                 None
             }
             Protocol::Mcp => handshake(&mut connection).await?,
+            Protocol::Modern => {
+                modern_headers(&mut connection, workload.tool)?;
+                None
+            }
         };
         let client = Self { endpoint, workload, connection, next_id: 1 };
         Ok((client, note))
@@ -172,7 +179,11 @@ impl VirtualClient {
             let id = self.next_id;
             self.next_id += 1;
             let started = Instant::now();
-            let sent = timeout(request_timeout, self.connection.post(mcp::tools_call(self.workload.tool, id))).await;
+            let body = match self.workload.protocol {
+                Protocol::Modern => mcp::tools_call_modern(self.workload.tool, id),
+                Protocol::Plain | Protocol::Mcp => mcp::tools_call(self.workload.tool, id),
+            };
+            let sent = timeout(request_timeout, self.connection.post(body)).await;
             let finished = Instant::now();
             let transport_error = match sent {
                 Ok(Ok(reply)) => {
@@ -203,6 +214,16 @@ impl VirtualClient {
         }
         Ok(tally)
     }
+}
+
+/// Sends the 2026-07-28 request headers of a `tools/call` of `tool` with every request on
+/// `connection`.
+fn modern_headers(connection: &mut Connection, tool: &str) -> Result<()> {
+    connection.set_header(mcp::PROTOCOL_HEADER, HeaderValue::from_static(mcp::MODERN_PROTOCOL_VERSION));
+    connection.set_header(mcp::METHOD_HEADER, HeaderValue::from_static("tools/call"));
+    connection
+        .set_header(mcp::NAME_HEADER, HeaderValue::from_str(tool).context("the tool name is not a header value")?);
+    Ok(())
 }
 
 /// Sends `mcp-protocol-version` with every later request on `connection`.

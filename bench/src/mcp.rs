@@ -5,6 +5,16 @@ use bytes::Bytes;
 /// Protocol revision sent in `initialize` and in the `mcp-protocol-version` header.
 pub const PROTOCOL_VERSION: &str = "2025-11-25";
 
+/// The modern revision: no `initialize`, the version and client capabilities in every
+/// request's `_meta`, and in the `mcp-protocol-version` header.
+pub const MODERN_PROTOCOL_VERSION: &str = "2026-07-28";
+
+/// Header naming the JSON-RPC method of a 2026-07-28 request.
+pub const METHOD_HEADER: &str = "mcp-method";
+
+/// Header naming the tool of a 2026-07-28 `tools/call`.
+pub const NAME_HEADER: &str = "mcp-name";
+
 /// Name of the fixture tool that the framework measurements call.
 pub const TOOL_NAME: &str = "test_simple_text";
 
@@ -44,6 +54,23 @@ pub fn tools_call(tool: &str, id: u64) -> Bytes {
     ))
 }
 
+/// A 2026-07-28 `tools/call` request for the tool `tool`, without arguments, with JSON-RPC
+/// id `id`: the request `_meta` carries the protocol version, the client's identity and its
+/// (empty) capabilities, as a modern client sends them on every request.
+pub fn tools_call_modern(tool: &str, id: u64) -> Bytes {
+    Bytes::from(format!(
+        concat!(
+            r#"{{"jsonrpc":"2.0","id":{id},"method":"tools/call","params":{{"name":"{tool}","arguments":{{}},"#,
+            r#""_meta":{{"io.modelcontextprotocol/protocolVersion":"{version}","#,
+            r#""io.modelcontextprotocol/clientInfo":{{"name":"bench","version":"1"}},"#,
+            r#""io.modelcontextprotocol/clientCapabilities":{{}}}}}}}}"#
+        ),
+        id = id,
+        tool = tool,
+        version = MODERN_PROTOCOL_VERSION
+    ))
+}
+
 /// Whether a `tools/call` response body carries a JSON-RPC result.
 ///
 /// This is a substring check on purpose: it works for both plain JSON and
@@ -79,6 +106,16 @@ mod tests {
             call,
             r#"{"jsonrpc":"2.0","id":7,"method":"tools/call","params":{"name":"test_simple_text","arguments":{}}}"#
         );
+    }
+
+    #[test]
+    fn modern_bodies_carry_the_request_meta() {
+        let call = String::from_utf8(tools_call_modern(TOOL_NAME, 9).to_vec()).unwrap_or_default();
+        let parsed: serde_json::Value = serde_json::from_str(&call).unwrap_or_default();
+        assert_eq!(parsed["id"], 9);
+        assert_eq!(parsed["params"]["name"], TOOL_NAME);
+        assert_eq!(parsed["params"]["_meta"]["io.modelcontextprotocol/protocolVersion"], "2026-07-28");
+        assert_eq!(parsed["params"]["_meta"]["io.modelcontextprotocol/clientCapabilities"], serde_json::json!({}));
     }
 
     #[test]

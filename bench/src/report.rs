@@ -26,6 +26,9 @@ pub enum Target {
     Stateful,
     /// The fixture server started with `--stateless`.
     Stateless,
+    /// The fixture server in its default mode, called by a 2026-07-28 client (no session,
+    /// the request `_meta` and headers on every call).
+    Modern,
     /// `bench-auth-server --no-auth`: the `echo` tool without auth.
     EchoNoAuth,
     /// `bench-auth-server`: the `echo` tool requiring a user, called with a valid RS256 token.
@@ -39,6 +42,7 @@ impl Target {
             Self::Baseline => "axum baseline",
             Self::Stateful => "fastapps (stateful)",
             Self::Stateless => "fastapps (stateless)",
+            Self::Modern => "fastapps (2026-07-28)",
             Self::EchoNoAuth => "echo, no auth",
             Self::EchoAuth => "echo, auth (RS256 JWT)",
         }
@@ -51,6 +55,7 @@ impl Target {
             Self::Stateful | Self::Stateless => {
                 Workload { protocol: Protocol::Mcp, tool: mcp::TOOL_NAME, expect: Expect::Result }
             }
+            Self::Modern => Workload { protocol: Protocol::Modern, tool: mcp::TOOL_NAME, expect: Expect::Result },
             Self::EchoNoAuth | Self::EchoAuth => {
                 Workload { protocol: Protocol::Mcp, tool: mcp::ECHO_TOOL_NAME, expect: Expect::ToolSuccess }
             }
@@ -60,7 +65,7 @@ impl Target {
     /// The comparison this target is part of.
     pub fn comparison(self) -> Comparison {
         match self {
-            Self::Baseline | Self::Stateful | Self::Stateless => Comparison::Framework,
+            Self::Baseline | Self::Stateful | Self::Stateless | Self::Modern => Comparison::Framework,
             Self::EchoNoAuth | Self::EchoAuth => Comparison::Auth,
         }
     }
@@ -322,6 +327,28 @@ impl Report {
         }
     }
 
+    /// One sentence comparing the 2026-07-28 calls with the 2025-11-25 session calls, in
+    /// markdown.
+    pub fn era_sentence(&self) -> String {
+        let rate = |target| {
+            self.row(target, GOAL_CONNECTIONS)
+                .and_then(|r| r.outcome.as_ref().ok())
+                .filter(|m| m.tally.errors == 0)
+                .map(Measurement::requests_per_second)
+        };
+        match (rate(Target::Modern), rate(Target::Stateful), rate(Target::Baseline)) {
+            (Some(modern), Some(legacy), Some(base)) if legacy > 0.0 && base > 0.0 => format!(
+                "Both eras at {GOAL_CONNECTIONS} connections: a 2026-07-28 `tools/call` reached {:.2}× the \
+                 baseline's throughput, {:.2}× that of a 2025-11-25 call on a session.",
+                modern / base,
+                modern / legacy
+            ),
+            _ => format!(
+                "This run did not compare the two eras at {GOAL_CONNECTIONS} connections (a measurement is missing or had errors)."
+            ),
+        }
+    }
+
     /// One line on how much other processes competed for the CPU.
     pub fn interference_text(&self) -> String {
         match self.interference {
@@ -362,6 +389,7 @@ impl Report {
             rounds = s.rounds,
             client_threads = s.client_threads,
             table = self.table(Comparison::Framework),
+            era_sentence = self.era_sentence(),
             auth_table = self.table(Comparison::Auth),
             problems = problems,
         )
@@ -459,6 +487,31 @@ mod tests {
         assert!(slow.goal_sentence(Comparison::Auth).contains("**did not meet**"));
         assert_eq!(slow.table(Comparison::Framework), "Not measured in this run.\n");
         Ok(())
+    }
+
+    #[test]
+    fn compares_the_two_eras() -> anyhow::Result<()> {
+        let report = report(vec![
+            Row { connections: 16, target: Target::Baseline, outcome: Ok(measured(16, 1000)?) },
+            Row { connections: 16, target: Target::Stateful, outcome: Ok(measured(16, 600)?) },
+            Row { connections: 16, target: Target::Modern, outcome: Ok(measured(16, 540)?) },
+        ]);
+        assert_eq!(
+            report.era_sentence(),
+            "Both eras at 16 connections: a 2026-07-28 `tools/call` reached 0.54× the baseline's throughput, \
+             0.90× that of a 2025-11-25 call on a session."
+        );
+        assert!(report.table(Comparison::Framework).contains("| 16 | fastapps (2026-07-28) |"));
+        let without = report_rows_without_modern()?;
+        assert!(without.era_sentence().starts_with("This run did not compare the two eras"));
+        Ok(())
+    }
+
+    fn report_rows_without_modern() -> anyhow::Result<Report> {
+        Ok(report(vec![
+            Row { connections: 16, target: Target::Baseline, outcome: Ok(measured(16, 1000)?) },
+            Row { connections: 16, target: Target::Stateful, outcome: Ok(measured(16, 600)?) },
+        ]))
     }
 
     #[test]

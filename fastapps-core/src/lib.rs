@@ -2,7 +2,9 @@
 //!
 //! `fastapps-core` is the runtime: the MCP protocol ([`protocol`]), what a server offers
 //! ([`registry`]), the per-request [`Context`], and [`WidgetMcpServer`], which serves it all over
-//! MCP's Streamable HTTP transport on axum.
+//! MCP's Streamable HTTP transport on axum: the 2026-07-28 revision (per-request `_meta`,
+//! `server/discover`, input-required results) and the `initialize`-based 2025-11-25,
+//! 2025-06-18 and 2025-03-26 on the same endpoint, chosen per request.
 //!
 //! ```no_run
 //! use fastapps_core::prelude::*;

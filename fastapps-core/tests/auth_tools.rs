@@ -1,12 +1,14 @@
 //! Authorization end to end: anonymous access to mixed servers, all-private servers, the
 //! server-level scopes, per-tool refusals in each refusal mode (HTTP 401/403 challenges, or an
-//! `isError` result carrying the challenge for ChatGPT), and sessions bound to their principal.
+//! `isError` result carrying the challenge for ChatGPT), sessions bound to their principal, and
+//! the same rules for 2026-07-28 requests, whose request state is bound to its caller.
 
 mod auth_support;
 
 use auth_support::*;
 use fastapps_core::auth::RefusalMode;
-use fastapps_core::prelude::{CallToolResult, Security, ToolDef};
+use fastapps_core::prelude::{CallToolResult, Context, Security, ToolDef};
+use fastapps_core::protocol::ElicitParams;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
@@ -418,4 +420,73 @@ async fn anonymous_session_is_usable_after_signing_in() {
     assert_missing_token(response, &env, "notes:read").await;
     let alice = env.token("alice", "notes:read");
     assert_eq!(env.mcp.call_text(&session, Some(&alice), "read_notes").await, "notes of alice");
+}
+
+// ---------------------------------------------------------------------------------------------
+// 2026-07-28 requests
+
+#[tokio::test]
+async fn modern_requests_are_authenticated_and_authorized_as_legacy_ones() {
+    let env = Env::notes().await;
+    let token = env.token("alice", "notes:read");
+    let done = result(env.mcp.call_modern(Some(&token), "test-client", "read_notes", json!({})).await).await;
+    assert_eq!(done["content"][0]["text"], "notes of alice");
+    assert_eq!(done["resultType"], "complete");
+    assert_missing_token(env.mcp.call_modern(None, "test-client", "read_notes", json!({})).await, &env, "notes:read")
+        .await;
+    let lacking = env.token("bob", "notes:write");
+    let response = env.mcp.call_modern(Some(&lacking), "test-client", "read_notes", json!({})).await;
+    assert_insufficient_scope(response, &env, "notes:read", NEEDS_READ).await;
+    let expired = env.sign(&env.claims_with("alice", "notes:read", |c| {
+        c.insert("exp".into(), json!(now() - 3600));
+    }));
+    let response = env.mcp.call_modern(Some(&expired), "test-client", "public_info", json!({})).await;
+    assert_invalid_token(response, &env.mcp).await;
+    let response = env.mcp.post_modern(&auth_header(Some(&expired)), "test-client", "server/discover", json!({})).await;
+    assert_invalid_token(response, &env.mcp).await;
+    let public = result(env.mcp.call_modern(None, "test-client", "public_info", json!({})).await).await;
+    assert_eq!(public["content"][0]["text"], "public for anonymous");
+    let list = result(env.mcp.post_modern(&[], "test-client", "tools/list", json!({})).await).await;
+    assert_eq!(list["tools"].as_array().map(Vec::len), Some(4));
+    assert_eq!(list["cacheScope"], "private", "with auth, results may depend on who asks");
+}
+
+#[tokio::test]
+async fn modern_chatgpt_gets_the_refusal_in_the_tool_result() {
+    let env = Env::notes().await;
+    let done = result(env.mcp.call_modern(None, "openai-mcp", "read_notes", json!({})).await).await;
+    let expected = refusal_result(&env, "Authentication required: sign in to use read_notes.", "notes:read", SIGN_IN);
+    assert_eq!(done["content"], expected["content"]);
+    assert_eq!(done["isError"], json!(true));
+    assert_eq!(done["_meta"]["mcp/www_authenticate"], expected["_meta"]["mcp/www_authenticate"]);
+    assert_eq!(done["resultType"], "complete");
+}
+
+#[tokio::test]
+async fn a_request_state_is_bound_to_its_caller() {
+    let confirm = ToolDef::new("confirm_read", |_args, ctx: Context| async move {
+        let schema = json!({ "type": "object", "properties": { "ok": { "type": "boolean" } } });
+        let answer = ctx.elicit_as("confirm", ElicitParams::form("Read your notes?", schema)).await?;
+        Ok(CallToolResult::text(format!("{:?} by {}", answer.action, caller(&ctx))))
+    })
+    .security(Security::required(["notes:read"]));
+    let env = Env::start(vec![rsa_a().jwk], |auth| auth, |b| notes_tools(b).tool(confirm)).await;
+    let alice = env.token("alice", "notes:read");
+    let first = result(env.mcp.call_modern(Some(&alice), "test-client", "confirm_read", json!({})).await).await;
+    assert_eq!(first["resultType"], "input_required");
+    let retry = json!({
+        "inputResponses": { "confirm": { "action": "accept", "content": { "ok": true } } },
+        "requestState": first["requestState"]
+    });
+    let bob = env.token("bob", "notes:read");
+    let response = env.mcp.call_modern(Some(&bob), "test-client", "confirm_read", retry.clone()).await;
+    let body = json_body(response).await;
+    assert_eq!(
+        body["error"],
+        json!({ "code": -32602, "message": "Invalid params: requestState belongs to another caller; retry the request without it" })
+    );
+    // Alice, with a refreshed token, may finish.
+    let refreshed = env.token("alice", "notes:read");
+    let done = result(env.mcp.call_modern(Some(&refreshed), "test-client", "confirm_read", retry).await).await;
+    assert_eq!(done["content"][0]["text"], "Accept by alice");
 }

@@ -366,3 +366,51 @@ async fn tools_read_the_application_state() {
     let text = result["result"]["content"][0]["text"].as_str().unwrap();
     assert!(text.contains("has no state of type") && text.contains("Greeting"), "{text}");
 }
+
+/// A 2026-07-28 request to `url` declaring `capabilities`: the whole response.
+async fn modern_rpc(url: &str, method: &str, mut params: Value, capabilities: Value) -> Value {
+    params["_meta"] = json!({
+        "io.modelcontextprotocol/protocolVersion": "2026-07-28",
+        "io.modelcontextprotocol/clientInfo": { "name": "openai-mcp", "version": "1.0.0" },
+        "io.modelcontextprotocol/clientCapabilities": capabilities,
+        "openai/locale": "en-US"
+    });
+    let body = json!({ "jsonrpc": "2.0", "id": 1, "method": method, "params": params });
+    let response = reqwest::Client::new()
+        .post(url)
+        .header("mcp-protocol-version", "2026-07-28")
+        .header("mcp-method", method)
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    assert!(response.headers().get("mcp-session-id").is_none());
+    response.json().await.unwrap()
+}
+
+#[tokio::test]
+async fn widgets_in_the_modern_era() {
+    let served = Served::start().await;
+    let legacy = served.rpc("tools/list", json!({})).await;
+    let modern = modern_rpc(&served.url, "tools/list", json!({}), json!({})).await;
+    assert_eq!(modern["result"]["tools"], legacy["result"]["tools"], "the same descriptors in both eras");
+    insta::assert_json_snapshot!("modern_tools_list", modern["result"]);
+    // The dialect follows the request's own capabilities (ChatGPT declares the MCP Apps
+    // extension in them).
+    for (dialect, capabilities) in [("apps_sdk", json!({})), ("mcp_apps", mcp_apps())] {
+        let params = json!({ "uri": "ui://widget/pizzaz-carousel.html" });
+        let read = modern_rpc(&served.url, "resources/read", params.clone(), capabilities.clone()).await;
+        let legacy = Served::start_as(builder(), capabilities).await.rpc("resources/read", params).await;
+        assert_eq!(read["result"]["contents"], legacy["result"]["contents"], "{dialect}");
+        insta::assert_json_snapshot!(format!("modern_resources_read_{dialect}"), read["result"]);
+    }
+    let call = modern_rpc(
+        &served.url,
+        "tools/call",
+        json!({ "name": "pizza-carousel", "arguments": { "topping": "basil" } }),
+        mcp_apps(),
+    )
+    .await;
+    insta::assert_json_snapshot!("modern_widget_call", call["result"]);
+}

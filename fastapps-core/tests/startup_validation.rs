@@ -91,3 +91,29 @@ fn invalid_declarations_are_refused_with_their_reason() {
         .unwrap_err();
     assert!(matches!(err, BuildError::UnknownCompletionTarget { .. }), "{err}");
 }
+
+#[test]
+fn invalid_x_mcp_header_annotations_are_refused() {
+    let mirrored = noop("mirrored").input_schema(json!({
+        "type": "object",
+        "properties": { "ratio": { "type": "number", "x-mcp-header": "Ratio" } }
+    }));
+    let err = WidgetMcpServer::builder("headers").macro_tools(false).tool(mirrored).build_server().unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "tool \"mirrored\" has an invalid x-mcp-header: x-mcp-header \"Ratio\" on property \"ratio\" needs \"type\" \
+         string, integer or boolean, not \"number\""
+    );
+    let nested = noop("nested").input_schema(json!({
+        "type": "object",
+        "properties": { "tags": { "type": "array", "items": { "type": "string", "x-mcp-header": "Tag" } } }
+    }));
+    let err = WidgetMcpServer::builder("headers").macro_tools(false).tool(nested).build_server().unwrap_err();
+    assert!(matches!(&err, BuildError::InvalidParamHeader { tool, .. } if tool == "nested"), "{err}");
+}
+
+#[test]
+fn a_short_request_state_secret_is_refused() {
+    let err = WidgetMcpServer::builder("secret").macro_tools(false).request_state_secret("short").build_server();
+    assert!(matches!(err, Err(BuildError::InvalidSetting { setting: "request_state_secret", .. })));
+}

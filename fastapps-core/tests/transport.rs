@@ -319,7 +319,7 @@ async fn an_unsupported_version_header_is_400() {
     let message = assert_transport_error(response, StatusCode::BAD_REQUEST, -32000).await;
     assert_eq!(
         message,
-        "Bad Request: Unsupported protocol version: 1999-01-01 (supported versions: 2025-11-25, 2025-06-18, 2025-03-26)"
+        "Bad Request: Unsupported protocol version: 1999-01-01 (supported versions: 2026-07-28, 2025-11-25, 2025-06-18, 2025-03-26)"
     );
     // Notifications are checked as well.
     let response = session.post(&notification("notifications/initialized", None), &[(VERSION_HEADER, "2.0")]).await;

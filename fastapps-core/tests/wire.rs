@@ -296,3 +296,107 @@ async fn error_503_session_limit() {
     insta::assert_json_snapshot!("error_503_session_limit", recorded);
     server.stop().await;
 }
+
+// ---------------------------------------------------------------------------------------------
+// 2026-07-28: the same registry, per request
+
+/// Records a 2026-07-28 request with this id.
+async fn record_modern(client: &Modern, id: i64, method: &str, params: Value, extra: &[(&str, &str)]) -> Value {
+    wire(client.post_body(&request(id, method, client.params(params)), extra).await).await
+}
+
+async fn snapshot_modern(method: &str, params: Value) -> Value {
+    let server = TestServer::start(wire_server()).await;
+    let recorded = record_modern(&server.modern(), 2, method, params, &[]).await;
+    server.stop().await;
+    recorded
+}
+
+#[tokio::test]
+async fn modern_discover() {
+    let recorded = snapshot_modern("server/discover", json!({})).await;
+    insta::assert_json_snapshot!("modern_discover", recorded);
+}
+
+#[tokio::test]
+async fn modern_tools_list() {
+    let recorded = snapshot_modern("tools/list", json!({})).await;
+    insta::assert_json_snapshot!("modern_tools_list", recorded);
+}
+
+#[tokio::test]
+async fn modern_resource_read() {
+    let recorded = snapshot_modern("resources/read", json!({ "uri": "test://items/7" })).await;
+    insta::assert_json_snapshot!("modern_resource_read", recorded);
+}
+
+#[tokio::test]
+async fn modern_tool_result_with_structured_content() {
+    let recorded = snapshot_modern("tools/call", json!({ "name": "add", "arguments": { "a": 40, "b": 2 } })).await;
+    insta::assert_json_snapshot!("modern_tool_result_structured", recorded);
+}
+
+/// Between eras only the modern fields differ: the registry's output is the same.
+#[tokio::test]
+async fn both_eras_list_the_same_tools_and_read_the_same_contents() {
+    let (server, session) = started().await;
+    let modern = server.modern();
+    for (method, params, key) in [
+        ("tools/list", json!({}), "tools"),
+        ("resources/read", json!({ "uri": "test://items/7" }), "contents"),
+        ("tools/call", json!({ "name": "add", "arguments": { "a": 1, "b": 2 } }), "structuredContent"),
+    ] {
+        let legacy = session.result(method, params.clone()).await;
+        let current = modern.result(method, params).await;
+        assert_eq!(legacy[key], current[key], "{method}");
+    }
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn modern_input_required_result() {
+    let builder = wire_server().tool(ToolDef::new("confirm", |_args, ctx: Context| async move {
+        let schema = json!({ "type": "object", "properties": { "ok": { "type": "boolean" } }, "required": ["ok"] });
+        let answer =
+            ctx.elicit_as("confirm", fastapps_core::protocol::ElicitParams::form("Please confirm", schema)).await?;
+        Ok(CallToolResult::text(format!("{:?}", answer.action)))
+    }));
+    let server = TestServer::start(builder).await;
+    let mut recorded = record_modern(&server.modern(), 2, "tools/call", json!({ "name": "confirm" }), &[]).await;
+    // The sealed state differs on every run.
+    let state = recorded["body"]["result"]["requestState"].take();
+    assert!(state.as_str().is_some_and(|s| s.contains('.')), "a sealed state: {state}");
+    recorded["body"]["result"]["requestState"] = json!("[sealed]");
+    insta::assert_json_snapshot!("modern_input_required", recorded);
+    server.stop().await;
+}
+
+/// Every 2026-07-28 refusal: its status and its JSON-RPC error, answering the request's id.
+#[tokio::test]
+async fn modern_errors() {
+    let builder = wire_server().tool(
+        ToolDef::new("sample", |_args, ctx: Context| async move {
+            let answer =
+                ctx.create_message(fastapps_core::protocol::CreateMessageParams::user_text("Say hi", 10)).await?;
+            Ok(CallToolResult::text(answer.text().unwrap_or_default().to_owned()))
+        })
+        .description("Needs sampling"),
+    );
+    let server = TestServer::start(builder).await;
+    let client = server.modern().with_capabilities(json!({}));
+    let mut recorded = Vec::new();
+    recorded.push(wire(client.post_body(&request(2, "tools/list", json!({})), &[]).await).await);
+    recorded.push(record_modern(&client, 3, "tools/list", json!({}), &[("mcp-method", "prompts/list")]).await);
+    let unsupported = json!({ "_meta": {
+        "io.modelcontextprotocol/protocolVersion": "1900-01-01",
+        "io.modelcontextprotocol/clientCapabilities": {}
+    } });
+    recorded.push(
+        wire(client.post_body(&request(4, "tools/list", unsupported), &[(VERSION_HEADER, "1900-01-01")]).await).await,
+    );
+    recorded.push(record_modern(&client, 5, "ping", json!({}), &[]).await);
+    recorded.push(record_modern(&client, 6, "tools/call", json!({ "name": "sample" }), &[]).await);
+    recorded.push(record_modern(&client, 7, "resources/read", json!({ "uri": "test://missing" }), &[]).await);
+    insta::assert_json_snapshot!("modern_errors", recorded);
+    server.stop().await;
+}

@@ -27,6 +27,12 @@ import {
   StreamableHTTPClientTransport,
   StreamableHTTPError,
 } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+// The 2.x client, which also speaks 2026-07-28 (no initialize, no session).
+import {
+  Client as ModernClient,
+  StreamableHTTPClientTransport as ModernTransport,
+  UnauthorizedError as ModernUnauthorizedError,
+} from '@modelcontextprotocol/client';
 
 const MCP_URL = requiredEnv('MCP_URL');
 const ISSUER = requiredEnv('ISSUER');
@@ -303,6 +309,7 @@ class HeadlessOAuthProvider {
       );
     }
     this.pendingCode = result.code;
+    this.pendingIss = result.iss;
   }
 
   takeCode() {
@@ -384,7 +391,7 @@ class HeadlessOAuthProvider {
           return { error: p.get('error'), errorDescription: p.get('error_description') ?? undefined };
         }
         assert.ok(p.get('code'), `the redirect carries a code (${next.href})`);
-        return { code: p.get('code') };
+        return { code: p.get('code'), iss: p.get('iss') };
       }
       url = next;
     }
@@ -408,8 +415,10 @@ class HeadlessOAuthProvider {
 // Sessions: a connected SDK client for one account.
 
 class Session {
-  constructor(account) {
+  /** `modern`: the 2.x client pinned to 2026-07-28 instead of the 1.x client. */
+  constructor(account, { modern = false } = {}) {
     this.account = account;
+    this.modern = modern;
     this.trace = new Trace(account);
     this.provider = undefined;
     this.client = undefined;
@@ -424,11 +433,15 @@ class Session {
   }
 
   _newClient() {
-    this.transport = new StreamableHTTPClientTransport(new URL(MCP_URL), {
-      authProvider: this.provider,
-      fetch: this.trace.fetch,
-    });
-    this.client = new Client({ name: `fastapps-e2e-auth-${this.account}`, version: '0.0.0' });
+    const options = { authProvider: this.provider, fetch: this.trace.fetch };
+    const info = { name: `fastapps-e2e-auth-${this.account}`, version: '0.0.0' };
+    if (this.modern) {
+      this.transport = new ModernTransport(new URL(MCP_URL), options);
+      this.client = new ModernClient(info, { versionNegotiation: { mode: { pin: '2026-07-28' } } });
+    } else {
+      this.transport = new StreamableHTTPClientTransport(new URL(MCP_URL), options);
+      this.client = new Client(info);
+    }
   }
 
   /**
@@ -441,8 +454,10 @@ class Session {
       await this.client.connect(this.transport);
     } catch (err) {
       this.firstError = err;
-      if (!(err instanceof UnauthorizedError)) throw err;
-      await this.transport.finishAuth(this.provider.takeCode());
+      if (!(err instanceof UnauthorizedError || err instanceof ModernUnauthorizedError)) throw err;
+      // The 2.x client checks the authorization response's issuer (RFC 9207) too.
+      const iss = this.provider.pendingIss;
+      await this.transport.finishAuth(this.provider.takeCode(), ...(this.modern ? [iss] : []));
       await this.transport.close().catch(() => {});
       this._newClient();
       await this.client.connect(this.transport);
@@ -466,8 +481,8 @@ class Session {
 const sessions = [];
 let failed = false;
 
-async function session(account) {
-  const s = await new Session(account).init();
+async function session(account, options) {
+  const s = await new Session(account, options).init();
   sessions.push(s);
   return s;
 }
@@ -723,6 +738,35 @@ describe('OAuth 2.1 end to end: notes + oidc-provider + the MCP TypeScript SDK',
     }
     console.log(`bob's create_note: ${forbidden.map((e) => e.status).join(', ')}; error: ${err.message}`);
     console.log(`  WWW-Authenticate: ${forbidden[0].wwwAuthenticate}`);
+  });
+
+  step('alice over 2026-07-28: the 2.x client authorizes the same way and reads her note, with no session', needNote, async () => {
+    const modern = await session('alice', { modern: true });
+    await modern.connect();
+    assert.equal(modern.client.getProtocolEra(), 'modern');
+    assert.equal(modern.client.getNegotiatedProtocolVersion(), '2026-07-28');
+    assert.equal(modern.transport.sessionId, undefined, 'no session in 2026-07-28');
+    const sdk = modern.trace.entries.filter((e) => e.by === 'sdk' && e.url === MCP_URL);
+    assert.equal(sdk[0].status, 401, 'the first request, without a token, is refused');
+    assert.equal(parseChallenge(sdk[0].wwwAuthenticate).params.resource_metadata, PRM_URL);
+    assert.ok(
+      !modern.trace.entries.some((e) => e.url === MCP_URL && e.rpc === 'initialize'),
+      'no initialize on 2026-07-28',
+    );
+    const { payload } = modern.accessToken();
+    assert.equal(payload.sub, 'alice');
+    assert.equal(payload.aud, MCP_URL);
+
+    const list = await modern.client.callTool({ name: 'list_notes', arguments: {} });
+    assert.ok(!list.isError, `list_notes over 2026-07-28: ${resultText(list)}`);
+    assert.ok(
+      resultData(list)?.notes?.some((n) => n.id === aliceNote.id),
+      `alice sees the note she wrote over 2025-11-25: ${JSON.stringify(list)}`,
+    );
+    const read = await modern.client.callTool({ name: 'read_note', arguments: { note_id: aliceNote.id } });
+    assert.equal(resultData(read)?.content, aliceNote.content);
+    const calls = modern.trace.entries.filter((e) => e.url === MCP_URL && e.rpc === 'tools/call');
+    assert.ok(calls.length >= 2 && calls.every((e) => e.auth && e.status === 200), 'every call carried the token');
   });
 
   step('alice: after the access token expires, the SDK refreshes it and the call succeeds', needNote, async () => {

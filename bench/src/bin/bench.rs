@@ -22,8 +22,8 @@ use fastapps_bench::report::{Comparison, Report, Row, Settings, Target};
 use fastapps_bench::stats::Measurement;
 use http::StatusCode;
 
-/// Measure MCP `tools/call` throughput and latency against a bare axum baseline,
-/// and the cost of authentication.
+/// Measure MCP `tools/call` throughput and latency (2025-11-25 and 2026-07-28) against a
+/// bare axum baseline, and the cost of authentication.
 #[derive(Debug, Parser)]
 #[command(about)]
 struct Args {
@@ -60,6 +60,9 @@ struct Args {
     /// Measure only the stateless mode of the fixture server (implies --stateless).
     #[arg(long)]
     stateless_only: bool,
+    /// Leave out the 2026-07-28 calls of the fixture server.
+    #[arg(long)]
+    skip_modern: bool,
     /// Write the markdown report to this file (e.g. docs/performance.md).
     #[arg(long, value_name = "PATH")]
     write: Option<PathBuf>,
@@ -110,6 +113,9 @@ fn main() -> Result<ExitCode> {
         targets.push(Target::Baseline);
         if !args.stateless_only {
             targets.push(Target::Stateful);
+            if !args.skip_modern {
+                targets.push(Target::Modern);
+            }
         }
         if args.stateless || args.stateless_only {
             targets.push(Target::Stateless);
@@ -239,6 +245,7 @@ fn start(target: Target, binaries: &Binaries, startup_timeout: Duration, request
         Target::Baseline => (&binaries.baseline, &[]),
         Target::Stateful => (&binaries.server, &[]),
         Target::Stateless => (&binaries.server, &["--stateless"]),
+        Target::Modern => (&binaries.server, &[]),
         Target::EchoNoAuth => (&binaries.auth_server, &["--no-auth"]),
         Target::EchoAuth => (&binaries.auth_server, &[]),
     };

@@ -3,7 +3,7 @@
 //! calls, with the names and behaviour it expects, built with fastapps-core's public API.
 //!
 //! ```text
-//! conformance-server [--host 127.0.0.1] [--port 3000] [--stateless]
+//! conformance-server [--host 127.0.0.1] [--port 3000] [--stateless] [--require-request-headers]
 //! ```
 //!
 //! Once listening it prints `listening on http://<addr>/mcp` on stdout (with `--port 0`, the
@@ -28,6 +28,9 @@ struct Args {
     /// Run without sessions.
     #[arg(long)]
     stateless: bool,
+    /// Refuse 2026-07-28 requests that omit a request header (`Mcp-Method`, `Mcp-Name`, …).
+    #[arg(long)]
+    require_request_headers: bool,
 }
 
 #[tokio::main]
@@ -43,7 +46,8 @@ async fn main() -> anyhow::Result<()> {
         WidgetMcpServer::builder("conformance-server")
             .version(env!("CARGO_PKG_VERSION"))
             .instructions("Fixtures for the MCP conformance suite.")
-            .stateless(args.stateless),
+            .stateless(args.stateless)
+            .require_request_headers(args.require_request_headers),
     )
     .build_server()?;
     let host = if args.host.contains(':') { format!("[{}]", args.host) } else { args.host };

@@ -2,6 +2,7 @@
 //! client while it runs (progress, logging, sampling, elicitation) or learns it was cancelled.
 
 mod client_meta;
+mod input;
 mod peer;
 mod principal;
 mod state;
@@ -16,13 +17,14 @@ use serde_json::Value;
 use tokio_util::sync::CancellationToken;
 
 use crate::protocol::jsonrpc::{encode_notification, encode_request};
+use crate::protocol::modern::InputRequest;
 use crate::protocol::{
-    ClientCapabilities, CreateMessageParams, CreateMessageResult, ElicitParams, ElicitResult, ErrorObject,
-    Implementation, LoggingLevel, LoggingMessageParams, Meta, ProgressParams, ProgressToken, ProtocolVersion,
-    RequestId, methods,
+    ClientCapabilities, Era, ErrorObject, Implementation, LoggingLevel, LoggingMessageParams, Meta, ProgressParams,
+    ProgressToken, ProtocolVersion, RequestId, methods,
 };
 
 pub use client_meta::{MCP_APPS_EXTENSION, UserLocation};
+pub(crate) use input::InputRound;
 pub(crate) use peer::{ClientReply, ClientState, Peer, PendingRequests};
 pub use principal::AccessToken;
 pub(crate) use state::AppState;
@@ -64,6 +66,24 @@ pub enum ContextError {
     /// No value of this type was given to the server with `ServerBuilder::state`.
     #[error("the server has no state of type {0}; give it with ServerBuilder::state")]
     NoState(&'static str),
+    /// 2026-07-28: the client has not answered this question yet. Return the error from the
+    /// handler (`?`): the server answers with an `InputRequiredResult` asking it, and the
+    /// client retries the request with the answer.
+    #[error("the client has not answered yet; the request is answered with the questions asked")]
+    InputRequired,
+    /// 2026-07-28: the client's answer under `key` does not have the shape of an answer to
+    /// the question.
+    #[error("the client's answer to {key:?} is malformed: {reason}")]
+    InvalidInputResponse {
+        /// The question's key.
+        key: String,
+        /// What is wrong with the answer.
+        reason: String,
+    },
+    /// The operation does not exist on this request's protocol version (e.g. a request to
+    /// the client other than sampling, elicitation or roots on a 2026-07-28 request).
+    #[error("{0} is not available on this request's protocol version")]
+    NotAvailable(&'static str),
 }
 
 /// The context of one request: its id and `_meta`, the client, and the channel back to it.
@@ -82,6 +102,7 @@ struct Inner {
     peer: Peer,
     cancellation: CancellationToken,
     user: Option<Arc<AccessToken>>,
+    input: Option<Arc<InputRound>>,
 }
 
 impl Context {
@@ -91,8 +112,14 @@ impl Context {
         peer: Peer,
         cancellation: CancellationToken,
         user: Option<Arc<AccessToken>>,
+        input: Option<Arc<InputRound>>,
     ) -> Self {
-        Self { inner: Arc::new(Inner { request_id, meta, peer, cancellation, user }) }
+        Self { inner: Arc::new(Inner { request_id, meta, peer, cancellation, user, input }) }
+    }
+
+    /// The round of questions and answers of a 2026-07-28 request that may ask for input.
+    pub(crate) fn input_round(&self) -> Option<&InputRound> {
+        self.inner.input.as_deref()
     }
 
     /// The authenticated caller. Tools marked `#[auth_required]` are only ever called with
@@ -136,12 +163,21 @@ impl Context {
         self.client().protocol_version
     }
 
-    /// The client's `clientInfo`, when it sent `initialize` on this session.
+    /// The era of this request: `Legacy` for a client that sent `initialize` (or none, up to
+    /// 2025-11-25), `Modern` for a 2026-07-28 request carrying its version in `_meta`.
+    pub fn era(&self) -> Era {
+        self.client().protocol_version.era()
+    }
+
+    /// Who the client says it is: its `initialize`'s `clientInfo` (legacy, with a session), or
+    /// the request's `io.modelcontextprotocol/clientInfo` (2026-07-28).
     pub fn client_info(&self) -> Option<&Implementation> {
         self.client().info.as_ref()
     }
 
-    /// The client's capabilities, when known (always with sessions; never in stateless mode).
+    /// The client's capabilities, when known: from `initialize` on a session, from the
+    /// request's `io.modelcontextprotocol/clientCapabilities` on a 2026-07-28 request; unknown
+    /// on a legacy stateless request.
     pub fn client_capabilities(&self) -> Option<&ClientCapabilities> {
         self.client().capabilities.as_ref()
     }
@@ -171,7 +207,10 @@ impl Context {
     }
 
     /// Sends a `notifications/message` log entry to the client, if it wants this level and
-    /// reads an event stream for this request; otherwise does nothing.
+    /// reads an event stream for this request; otherwise does nothing. Before 2026-07-28 the
+    /// level is the session's `logging/setLevel` (every level until one is set); from
+    /// 2026-07-28 on it is the request's `io.modelcontextprotocol/logLevel`, and a request
+    /// without one gets no log messages.
     pub async fn log(&self, level: LoggingLevel, data: impl Into<Value>) -> Result<(), ContextError> {
         self.log_with_logger(level, None, data).await
     }
@@ -190,22 +229,36 @@ impl Context {
         self.send_notification(methods::NOTIFICATION_MESSAGE, &params).await
     }
 
-    /// Asks the client's model for a completion (`sampling/createMessage`) and waits for it.
-    pub async fn create_message(&self, params: CreateMessageParams) -> Result<CreateMessageResult, ContextError> {
-        self.require_capability("sampling", ClientCapabilities::supports_sampling)?;
-        self.request(methods::SAMPLING_CREATE_MESSAGE, &params).await
-    }
-
-    /// Asks the user for input (`elicitation/create`) and waits for the answer.
-    pub async fn elicit(&self, params: ElicitParams) -> Result<ElicitResult, ContextError> {
-        self.require_capability("elicitation", ClientCapabilities::supports_elicitation)?;
-        self.request(methods::ELICITATION_CREATE, &params).await
-    }
-
     /// Sends any request to the client on this request's stream and waits for its reply,
     /// within the server's request timeout. On timeout or cancellation the client is told with
     /// `notifications/cancelled`.
+    ///
+    /// On a 2026-07-28 request the server sends no requests: sampling, elicitation and roots
+    /// become questions of the round (as with [`elicit`](Self::elicit)), anything else is
+    /// [`ContextError::NotAvailable`].
     pub async fn request<P: Serialize, R: DeserializeOwned>(
+        &self,
+        method: &'static str,
+        params: &P,
+    ) -> Result<R, ContextError> {
+        if self.era() == Era::Modern {
+            return match method {
+                methods::ELICITATION_CREATE | methods::SAMPLING_CREATE_MESSAGE | methods::ROOTS_LIST => {
+                    let question = InputRequest {
+                        method: method.to_owned(),
+                        params: serde_json::to_value(params)
+                            .map_err(|e| ContextError::MalformedReply(e.to_string()))?,
+                    };
+                    self.ask(None, question, params).await
+                }
+                other => Err(ContextError::NotAvailable(other)),
+            };
+        }
+        self.request_on_stream(method, params).await
+    }
+
+    /// A request on this request's event stream, awaiting the client's reply (legacy).
+    async fn request_on_stream<P: Serialize, R: DeserializeOwned>(
         &self,
         method: &'static str,
         params: &P,

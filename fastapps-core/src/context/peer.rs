@@ -13,8 +13,9 @@ use crate::protocol::{
     ClientCapabilities, ErrorObject, Implementation, LoggingLevel, Meta, ProtocolVersion, RequestId,
 };
 
-/// What the server knows about a client: from `initialize` for a session, or from the request
-/// alone in stateless mode. Shared by every request of a session.
+/// What the server knows about a client: from `initialize` for a session, from the request
+/// alone in stateless mode, or from the request's `_meta` on a 2026-07-28 request. Shared by
+/// every request of a session.
 #[derive(Debug)]
 pub(crate) struct ClientState {
     pub(crate) session_id: Option<Arc<str>>,
@@ -24,7 +25,8 @@ pub(crate) struct ClientState {
     pub(crate) capabilities: Option<ClientCapabilities>,
     /// The `_meta` of the client's `initialize` (ChatGPT sends its locale there).
     pub(crate) meta: Option<Meta>,
-    /// Minimum level of `notifications/message`; [`LOG_LEVEL_UNSET`] sends every level.
+    /// Minimum level of `notifications/message`; [`LOG_LEVEL_UNSET`] sends every level before
+    /// 2026-07-28 and none from then on.
     log_level: AtomicU8,
 }
 
@@ -41,6 +43,20 @@ impl ClientState {
         Self { session_id, protocol_version, info, capabilities, meta, log_level: AtomicU8::new(LOG_LEVEL_UNSET) }
     }
 
+    /// A 2026-07-28 client, as its request's `_meta` describes it.
+    pub(crate) fn per_request(
+        protocol_version: ProtocolVersion,
+        info: Option<Implementation>,
+        capabilities: ClientCapabilities,
+        log_level: Option<LoggingLevel>,
+    ) -> Self {
+        let state = Self::new(None, protocol_version, info, Some(capabilities), None);
+        if let Some(level) = log_level {
+            state.set_log_level(level);
+        }
+        state
+    }
+
     /// Whether the client declared the MCP Apps extension.
     pub(crate) fn declares_mcp_apps(&self) -> bool {
         self.capabilities.as_ref().is_some_and(|c| c.extension(super::MCP_APPS_EXTENSION).is_some())
@@ -51,7 +67,10 @@ impl ClientState {
     }
 
     pub(crate) fn wants_log(&self, level: LoggingLevel) -> bool {
-        LoggingLevel::from_u8(self.log_level.load(Ordering::Relaxed)).is_none_or(|min| level >= min)
+        match LoggingLevel::from_u8(self.log_level.load(Ordering::Relaxed)) {
+            Some(min) => level >= min,
+            None => self.protocol_version.era() == crate::protocol::Era::Legacy,
+        }
     }
 }
 

@@ -1,4 +1,4 @@
-//! Requests the server sends to the client: sampling and elicitation.
+//! Requests the server sends to the client: sampling, elicitation and roots.
 
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
@@ -160,4 +160,21 @@ pub struct ElicitResult {
     /// The submitted values, for `accept`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub content: Option<Map<String, Value>>,
+}
+
+/// A root the client exposes (`roots/list`).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Root {
+    /// The root's URI (`file://…`).
+    pub uri: String,
+    /// A display name.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+}
+
+/// `roots/list` result.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ListRootsResult {
+    /// The client's roots.
+    pub roots: Vec<Root>,
 }

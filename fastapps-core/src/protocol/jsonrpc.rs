@@ -30,8 +30,17 @@ pub mod codes {
     pub const BAD_REQUEST: i32 = -32000;
     /// The session named in `Mcp-Session-Id` does not exist (or has ended).
     pub const SESSION_NOT_FOUND: i32 = -32001;
-    /// A resource URI that names nothing (protocol versions up to 2025-11-25).
+    /// A resource URI that names nothing (protocol versions up to 2025-11-25; 2026-07-28
+    /// answers [`INVALID_PARAMS`] instead).
     pub const RESOURCE_NOT_FOUND: i32 = -32002;
+    /// 2026-07-28: the HTTP headers contradict the body, or a required one is missing or
+    /// malformed (HTTP 400).
+    pub const HEADER_MISMATCH: i32 = -32020;
+    /// 2026-07-28: the request needs a client capability the client did not declare
+    /// (HTTP 400).
+    pub const MISSING_REQUIRED_CLIENT_CAPABILITY: i32 = -32021;
+    /// 2026-07-28: the request's protocol version is not one the server speaks (HTTP 400).
+    pub const UNSUPPORTED_PROTOCOL_VERSION: i32 = -32022;
     /// The request was cancelled before it completed.
     pub const REQUEST_CANCELLED: i32 = -32800;
 }
@@ -156,6 +165,25 @@ impl ErrorObject {
     pub fn resource_not_found(uri: &str) -> Self {
         Self::new(codes::RESOURCE_NOT_FOUND, format!("Resource not found: {uri}"))
             .with_data(serde_json::json!({ "uri": uri }))
+    }
+
+    /// `-32020`: a header contradicts the body, or a required header is missing or malformed.
+    pub fn header_mismatch(message: impl Into<String>) -> Self {
+        Self::new(codes::HEADER_MISMATCH, message)
+    }
+
+    /// `-32021`: the request needs these client capabilities (a `ClientCapabilities` object,
+    /// e.g. `{"sampling":{}}`).
+    pub fn missing_client_capability(required: serde_json::Value) -> Self {
+        let names = required.as_object().map(|m| m.keys().cloned().collect::<Vec<_>>().join(", ")).unwrap_or_default();
+        Self::new(codes::MISSING_REQUIRED_CLIENT_CAPABILITY, format!("Missing required client capability: {names}"))
+            .with_data(serde_json::json!({ "requiredCapabilities": required }))
+    }
+
+    /// `-32022`: `requested` is not a version this server speaks.
+    pub fn unsupported_protocol_version(requested: &str, supported: &[&str]) -> Self {
+        Self::new(codes::UNSUPPORTED_PROTOCOL_VERSION, "Unsupported protocol version")
+            .with_data(serde_json::json!({ "supported": supported, "requested": requested }))
     }
 }
 

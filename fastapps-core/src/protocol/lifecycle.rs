@@ -66,6 +66,11 @@ impl ClientCapabilities {
         self.elicitation.is_some()
     }
 
+    /// Whether the client answers `roots/list`.
+    pub fn supports_roots(&self) -> bool {
+        self.roots.is_some()
+    }
+
     /// The declaration of an extension, e.g. `io.modelcontextprotocol/ui`.
     pub fn extension(&self, id: &str) -> Option<&Value> {
         self.extensions.as_ref()?.get(id)

@@ -1,14 +1,15 @@
 //! The MCP wire protocol: the JSON-RPC 2.0 envelope, protocol versions and the message types
 //! of every method the server answers or sends. No I/O lives here.
 //!
-//! Types follow the 2025-11-25 schema. Incoming types are lenient (unknown fields are
-//! ignored, optional fields may be absent); outgoing types omit what is unset rather than
-//! writing `null`.
+//! Types follow the 2025-11-25 schema; [`modern`] holds what the 2026-07-28 revision adds.
+//! Incoming types are lenient (unknown fields are ignored, optional fields may be absent);
+//! outgoing types omit what is unset rather than writing `null`.
 
 mod client;
 mod content;
 pub mod jsonrpc;
 mod lifecycle;
+pub mod modern;
 mod prompts;
 mod resources;
 mod tools;
@@ -23,7 +24,7 @@ pub use prompts::*;
 pub use resources::*;
 pub use tools::*;
 pub use utilities::*;
-pub use version::ProtocolVersion;
+pub use version::{Era, ProtocolVersion};
 
 /// A `_meta` object: free-form metadata keyed by (optionally prefixed) names.
 pub type Meta = serde_json::Map<String, serde_json::Value>;
@@ -32,6 +33,10 @@ pub type Meta = serde_json::Map<String, serde_json::Value>;
 pub mod methods {
     /// `initialize`
     pub const INITIALIZE: &str = "initialize";
+    /// `server/discover` (2026-07-28)
+    pub const SERVER_DISCOVER: &str = "server/discover";
+    /// `subscriptions/listen` (2026-07-28)
+    pub const SUBSCRIPTIONS_LISTEN: &str = "subscriptions/listen";
     /// `ping`
     pub const PING: &str = "ping";
     /// `tools/list`
@@ -60,6 +65,8 @@ pub mod methods {
     pub const SAMPLING_CREATE_MESSAGE: &str = "sampling/createMessage";
     /// `elicitation/create` (server → client)
     pub const ELICITATION_CREATE: &str = "elicitation/create";
+    /// `roots/list` (server → client)
+    pub const ROOTS_LIST: &str = "roots/list";
     /// `notifications/initialized`
     pub const NOTIFICATION_INITIALIZED: &str = "notifications/initialized";
     /// `notifications/cancelled`
@@ -70,6 +77,8 @@ pub mod methods {
     pub const NOTIFICATION_MESSAGE: &str = "notifications/message";
     /// `notifications/resources/updated`
     pub const NOTIFICATION_RESOURCE_UPDATED: &str = "notifications/resources/updated";
+    /// `notifications/subscriptions/acknowledged` (2026-07-28)
+    pub const NOTIFICATION_SUBSCRIPTIONS_ACKNOWLEDGED: &str = "notifications/subscriptions/acknowledged";
     /// `notifications/roots/list_changed` (client → server)
     pub const NOTIFICATION_ROOTS_LIST_CHANGED: &str = "notifications/roots/list_changed";
 }

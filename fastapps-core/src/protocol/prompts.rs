@@ -52,6 +52,12 @@ pub struct GetPromptParams {
     /// Request metadata.
     #[serde(default, rename = "_meta")]
     pub meta: Option<Meta>,
+    /// 2026-07-28 retry: the client's answers to the input the server asked for.
+    #[serde(default, rename = "inputResponses")]
+    pub input_responses: Option<serde_json::Value>,
+    /// 2026-07-28 retry: the state the server sent with its `InputRequiredResult`.
+    #[serde(default, rename = "requestState")]
+    pub request_state: Option<String>,
 }
 
 /// One message of a prompt.

@@ -72,6 +72,12 @@ pub struct ResourceUriParams {
     /// Request metadata.
     #[serde(default, rename = "_meta")]
     pub meta: Option<Meta>,
+    /// 2026-07-28 retry: the client's answers to the input the server asked for.
+    #[serde(default, rename = "inputResponses")]
+    pub input_responses: Option<serde_json::Value>,
+    /// 2026-07-28 retry: the state the server sent with its `InputRequiredResult`.
+    #[serde(default, rename = "requestState")]
+    pub request_state: Option<String>,
 }
 
 /// `resources/read` result.
@@ -117,4 +123,7 @@ pub struct ListResourceTemplatesResult<'a> {
 pub struct ResourceUpdatedParams {
     /// The resource that changed.
     pub uri: String,
+    /// On a `subscriptions/listen` stream: the subscription it belongs to.
+    #[serde(default, rename = "_meta", skip_serializing_if = "Option::is_none")]
+    pub meta: Option<Meta>,
 }

@@ -85,6 +85,12 @@ pub struct CallToolParams {
     /// Request metadata (`progressToken`, ChatGPT's `openai/*` keys, …).
     #[serde(default, rename = "_meta")]
     pub meta: Option<Meta>,
+    /// 2026-07-28 retry: the client's answers to the input the server asked for.
+    #[serde(default, rename = "inputResponses")]
+    pub input_responses: Option<Value>,
+    /// 2026-07-28 retry: the state the server sent with its `InputRequiredResult`.
+    #[serde(default, rename = "requestState")]
+    pub request_state: Option<String>,
 }
 
 /// The result of a tool call. A failure of the tool itself is a result with `isError: true`,

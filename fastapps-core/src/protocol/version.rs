@@ -1,6 +1,17 @@
-//! Protocol versions and their negotiation.
+//! Protocol versions, their eras and the negotiation of `initialize`.
 
 use std::fmt;
+
+/// The two ways MCP revisions carry their version, identity and capabilities.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Era {
+    /// `2025-11-25` and earlier: an `initialize` handshake fixes the version and capabilities
+    /// for a session.
+    Legacy,
+    /// `2026-07-28` and later: every request carries its version and client capabilities in
+    /// `_meta`; no handshake, no sessions, `server/discover` instead of `initialize`.
+    Modern,
+}
 
 /// An MCP protocol revision this server speaks.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -13,17 +24,25 @@ pub enum ProtocolVersion {
     V2025_06_18,
     /// `2025-11-25`: the last `initialize`-based revision.
     V2025_11_25,
+    /// `2026-07-28`: the first modern revision (per-request `_meta`, `server/discover`,
+    /// multi round-trip requests, no sessions).
+    V2026_07_28,
 }
 
 impl ProtocolVersion {
-    /// The newest revision, offered when a client asks for one we do not speak.
-    pub const LATEST: Self = Self::V2025_11_25;
+    /// The newest revision.
+    pub const LATEST: Self = Self::V2026_07_28;
+
+    /// The newest `initialize`-based revision, offered to an `initialize` that asks for a
+    /// version it cannot have there.
+    pub const LATEST_LEGACY: Self = Self::V2025_11_25;
 
     /// The version assumed for requests that carry no version header (the spec's default).
     pub const DEFAULT_NEGOTIATED: Self = Self::V2025_03_26;
 
     /// Every supported revision, newest first.
-    pub const SUPPORTED: &'static [Self] = &[Self::V2025_11_25, Self::V2025_06_18, Self::V2025_03_26];
+    pub const SUPPORTED: &'static [Self] =
+        &[Self::V2026_07_28, Self::V2025_11_25, Self::V2025_06_18, Self::V2025_03_26];
 
     /// The wire string, e.g. `"2025-11-25"`.
     pub const fn as_str(self) -> &'static str {
@@ -31,6 +50,15 @@ impl ProtocolVersion {
             Self::V2025_03_26 => "2025-03-26",
             Self::V2025_06_18 => "2025-06-18",
             Self::V2025_11_25 => "2025-11-25",
+            Self::V2026_07_28 => "2026-07-28",
+        }
+    }
+
+    /// The era the revision belongs to.
+    pub const fn era(self) -> Era {
+        match self {
+            Self::V2025_03_26 | Self::V2025_06_18 | Self::V2025_11_25 => Era::Legacy,
+            Self::V2026_07_28 => Era::Modern,
         }
     }
 
@@ -39,10 +67,12 @@ impl ProtocolVersion {
         Self::SUPPORTED.iter().copied().find(|v| v.as_str() == s)
     }
 
-    /// The version to answer an `initialize` with: the requested one when supported, else the
-    /// latest (the client then decides whether it can go on).
+    /// The version to answer an `initialize` with: the requested one when it is a supported
+    /// `initialize`-based revision, else the latest of those (the client then decides whether
+    /// it can go on). A client asking `initialize` for a modern revision gets `2025-11-25`:
+    /// modern revisions have no handshake.
     pub fn negotiate(requested: &str) -> Self {
-        Self::parse(requested).unwrap_or(Self::LATEST)
+        Self::parse(requested).filter(|v| v.era() == Era::Legacy).unwrap_or(Self::LATEST_LEGACY)
     }
 
     /// The supported versions as a comma-separated list, for error messages.
@@ -62,17 +92,22 @@ mod tests {
     use super::*;
 
     #[test]
-    fn negotiation_answers_the_requested_version_or_the_latest() {
+    fn negotiation_answers_the_requested_legacy_version_or_the_latest_legacy_one() {
         assert_eq!(ProtocolVersion::negotiate("2025-06-18"), ProtocolVersion::V2025_06_18);
         assert_eq!(ProtocolVersion::negotiate("2025-03-26"), ProtocolVersion::V2025_03_26);
         assert_eq!(ProtocolVersion::negotiate("2025-11-25"), ProtocolVersion::V2025_11_25);
-        assert_eq!(ProtocolVersion::negotiate("2024-11-05"), ProtocolVersion::LATEST);
-        assert_eq!(ProtocolVersion::negotiate("garbage"), ProtocolVersion::LATEST);
+        assert_eq!(ProtocolVersion::negotiate("2026-07-28"), ProtocolVersion::V2025_11_25);
+        assert_eq!(ProtocolVersion::negotiate("2024-11-05"), ProtocolVersion::LATEST_LEGACY);
+        assert_eq!(ProtocolVersion::negotiate("garbage"), ProtocolVersion::LATEST_LEGACY);
     }
 
     #[test]
-    fn versions_order_by_date() {
+    fn versions_order_by_date_and_belong_to_their_era() {
         assert!(ProtocolVersion::V2025_03_26 < ProtocolVersion::V2025_11_25);
-        assert_eq!(ProtocolVersion::supported_list(), "2025-11-25, 2025-06-18, 2025-03-26");
+        assert!(ProtocolVersion::V2025_11_25 < ProtocolVersion::V2026_07_28);
+        assert_eq!(ProtocolVersion::supported_list(), "2026-07-28, 2025-11-25, 2025-06-18, 2025-03-26");
+        assert_eq!(ProtocolVersion::V2026_07_28.era(), Era::Modern);
+        assert_eq!(ProtocolVersion::V2025_11_25.era(), Era::Legacy);
+        assert_eq!(ProtocolVersion::parse("2026-07-28"), Some(ProtocolVersion::LATEST));
     }
 }

@@ -6,6 +6,7 @@
 //! says what to change, never a panic mid-request. The list pages are serialized once here
 //! too, so `tools/list` and friends cost a copy, not a serialization.
 
+mod param_headers;
 mod prompt;
 mod registration;
 mod resource;
@@ -31,6 +32,7 @@ pub use security::Security;
 pub use tool::ToolDef;
 pub use widget_template::{Csp, WidgetDialect, WidgetHtml, WidgetTemplate};
 
+pub(crate) use param_headers::{ParamHeader, ParamKind};
 pub(crate) use uri_template::UriTemplate;
 
 use crate::protocol::jsonrpc::to_raw;
@@ -126,6 +128,14 @@ pub enum BuildError {
     /// Two prompts share a name.
     #[error("two prompts are named {0:?}; prompt names must be unique")]
     DuplicatePrompt(String),
+    /// A tool's `x-mcp-header` annotation breaks the 2026-07-28 rules.
+    #[error("tool {tool:?} has an invalid x-mcp-header: {reason}")]
+    InvalidParamHeader {
+        /// The tool.
+        tool: String,
+        /// What is wrong.
+        reason: String,
+    },
     /// A server setting is invalid.
     #[error("invalid setting `{setting}`: {reason}")]
     InvalidSetting {
@@ -265,12 +275,14 @@ impl Registry {
                 );
             }
         }
-        for def in &tools {
+        for def in &mut tools {
             tool::check_tool_name(&def.tool.name)
                 .map_err(|reason| BuildError::InvalidToolName { name: def.tool.name.clone(), reason })?;
             if let Some(field) = def.bad_schema {
                 return Err(BuildError::SchemaNotObject { tool: def.tool.name.clone(), field });
             }
+            def.param_headers = param_headers::collect(&def.tool.input_schema)
+                .map_err(|reason| BuildError::InvalidParamHeader { tool: def.tool.name.clone(), reason })?;
         }
         let tool_index = index(&tools, |t| &t.tool.name, BuildError::DuplicateTool)?;
         let resource_index = index(&resources, |r| &r.resource.uri, BuildError::DuplicateResource)?;

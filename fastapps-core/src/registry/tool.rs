@@ -43,6 +43,8 @@ pub struct ToolDef {
     pub(crate) widget: Option<WidgetTemplate>,
     /// A schema that was not a JSON object, reported by the registry at build time.
     pub(crate) bad_schema: Option<&'static str>,
+    /// The arguments mirrored into `Mcp-Param-*` headers (`x-mcp-header`), found at build time.
+    pub(crate) param_headers: Vec<super::param_headers::ParamHeader>,
 }
 
 impl std::fmt::Debug for ToolDef {
@@ -65,6 +67,7 @@ impl ToolDef {
             security: Security::Inherit,
             widget: None,
             bad_schema: None,
+            param_headers: Vec::new(),
         }
     }
 

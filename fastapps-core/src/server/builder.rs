@@ -8,10 +8,12 @@ use std::time::Duration;
 use axum::Router;
 
 use super::origin::OriginPolicy;
+use super::request_state::StateKey;
 use super::session::SessionStore;
 use super::{ServerState, TransportConfig, WidgetMcpServer};
 use crate::auth::Auth;
 use crate::context::{AppState, MCP_APPS_EXTENSION};
+use crate::protocol::modern::{CacheHints, CacheScope};
 use crate::protocol::{Enabled, Implementation, ListChanged, ResourcesCapability, ServerCapabilities};
 use crate::registry::{
     BuildError, Csp, Entries, PromptDef, Registry, ResourceDef, ResourceTemplateDef, ToolDef, registered_tools,
@@ -50,6 +52,12 @@ pub struct ServerBuilder {
     #[cfg(feature = "oauth")]
     authorization_server: Option<crate::oauth::AuthorizationServer>,
     app_state: AppState,
+    require_request_headers: bool,
+    cache_ttl: Duration,
+    cache_scope: Option<CacheScope>,
+    request_state_secret: Option<Vec<u8>>,
+    request_state_ttl: Duration,
+    keep_alive: Duration,
 }
 
 impl ServerBuilder {
@@ -80,6 +88,12 @@ impl ServerBuilder {
             #[cfg(feature = "oauth")]
             authorization_server: None,
             app_state: AppState::default(),
+            require_request_headers: false,
+            cache_ttl: Duration::ZERO,
+            cache_scope: None,
+            request_state_secret: None,
+            request_state_ttl: Duration::from_secs(10 * 60),
+            keep_alive: Duration::from_secs(15),
         }
     }
 
@@ -215,6 +229,56 @@ impl ServerBuilder {
         self
     }
 
+    /// 2026-07-28 requests must carry every request header the spec requires:
+    /// `MCP-Protocol-Version`, `Mcp-Method`, `Mcp-Name` (for `tools/call`, `resources/read`,
+    /// `prompts/get`) and the `Mcp-Param-*` of a tool's `x-mcp-header` arguments; a request
+    /// missing one gets 400 and `-32020`. Off by default: a missing header is then taken from
+    /// the body, as some clients (ChatGPT among them) send the `_meta` but not the headers. A
+    /// header that contradicts the body is refused either way.
+    pub fn require_request_headers(mut self, require: bool) -> Self {
+        self.require_request_headers = require;
+        self
+    }
+
+    /// 2026-07-28: how long clients may cache `server/discover`, the list results and
+    /// `resources/read` results (`ttlMs`; default 0, always re-fetch).
+    pub fn cache_ttl(mut self, ttl: Duration) -> Self {
+        self.cache_ttl = ttl;
+        self
+    }
+
+    /// 2026-07-28: who may reuse those cached results (`cacheScope`). Default: `private` when
+    /// the server has auth (results may depend on who asks), else `public`.
+    pub fn cache_scope(mut self, scope: CacheScope) -> Self {
+        self.cache_scope = Some(scope);
+        self
+    }
+
+    /// 2026-07-28: the secret that seals the `requestState` of multi round-trip requests
+    /// (HMAC-SHA256). Give every instance of a deployment the same one (at least 32 random
+    /// bytes), so a retry may reach any of them; without it each process uses a random key
+    /// and its states verify only there.
+    pub fn request_state_secret(mut self, secret: impl Into<Vec<u8>>) -> Self {
+        self.request_state_secret = Some(secret.into());
+        self
+    }
+
+    /// 2026-07-28: how long a client has to answer an `InputRequiredResult` (default 10
+    /// minutes); a later retry is refused with `-32602`.
+    pub fn request_state_ttl(mut self, ttl: Duration) -> Self {
+        self.request_state_ttl = ttl;
+        self
+    }
+
+    /// How long an event stream (a streaming reply, the GET stream, a `subscriptions/listen`
+    /// stream) may stay silent before the server sends a keep-alive comment (default 15 s).
+    /// Besides keeping proxies from closing the stream, the write finds out that a client went
+    /// away; a 2026-07-28 request whose client closed its stream is then cancelled.
+    pub fn keep_alive(mut self, interval: Duration) -> Self {
+        self.keep_alive = interval;
+        self
+    }
+
     /// The path of the MCP endpoint (default `/mcp`).
     pub fn path(mut self, path: impl Into<String>) -> Self {
         self.path = path.into();
@@ -262,7 +326,8 @@ impl ServerBuilder {
         self
     }
 
-    /// The most sessions open at once; `initialize` beyond it gets 503 (default 10 000).
+    /// The most sessions open at once; `initialize` beyond it gets 503 (default 10 000). The
+    /// same bound applies to open 2026-07-28 `subscriptions/listen` streams.
     pub fn max_sessions(mut self, max: usize) -> Self {
         self.max_sessions = max;
         self
@@ -386,8 +451,34 @@ impl ServerBuilder {
             experimental: None,
             extensions,
         };
+        if self.keep_alive.is_zero() {
+            return Err(BuildError::InvalidSetting {
+                setting: "keep_alive",
+                reason: "must be longer than zero".into(),
+            });
+        }
+        if self.request_state_secret.as_ref().is_some_and(|s| s.len() < 16) {
+            return Err(BuildError::InvalidSetting {
+                setting: "request_state_secret",
+                reason: "must be at least 16 bytes (32 random bytes recommended)".into(),
+            });
+        }
+        let request_state_key = match &self.request_state_secret {
+            Some(secret) => StateKey::from_secret(secret),
+            None => StateKey::random(),
+        };
+        let cache = CacheHints {
+            ttl_ms: u64::try_from(self.cache_ttl.as_millis()).unwrap_or(u64::MAX),
+            scope: self.cache_scope.unwrap_or(if auth.is_some() { CacheScope::Private } else { CacheScope::Public }),
+        };
+        let server_info_raw = crate::protocol::jsonrpc::to_raw(&self.info)
+            .map_err(|e| BuildError::Serialize("server info", e.message))?;
         let state = ServerState {
             registry,
+            server_info_raw,
+            request_state_key,
+            listeners: super::listen::Listeners::default(),
+            shutdown: tokio_util::sync::CancellationToken::new(),
             server_info: self.info,
             capabilities,
             instructions: self.instructions,
@@ -395,6 +486,11 @@ impl ServerBuilder {
                 stateless: self.stateless,
                 max_body_bytes: self.max_body_bytes,
                 request_timeout: self.request_timeout,
+                require_request_headers: self.require_request_headers,
+                cache,
+                request_state_ttl: self.request_state_ttl,
+                max_listeners: self.max_sessions,
+                keep_alive: self.keep_alive,
             },
             origins,
             sessions: SessionStore::new(self.session_ttl, self.max_sessions),

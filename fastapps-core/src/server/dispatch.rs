@@ -10,12 +10,14 @@ use tokio_util::sync::CancellationToken;
 
 use super::ServerState;
 use super::reply::HttpError;
+use super::request_state::{self, Binding};
 use super::session::Session;
 use crate::auth::RefusalMode;
-use crate::context::{AccessToken, Context, Peer};
+use crate::context::{AccessToken, Context, InputRound, Peer};
 use crate::protocol::jsonrpc::{parse_params, to_raw};
+use crate::protocol::modern::{InputRequiredResult, ResultType};
 use crate::protocol::{
-    CallToolParams, CallToolResult, CompleteParams, CompleteResult, Completion, CompletionReference, ErrorObject,
+    CallToolParams, CallToolResult, CompleteParams, CompleteResult, Completion, CompletionReference, Era, ErrorObject,
     GetPromptParams, InitializeParams, InitializeResult, LoggingLevel, Meta, PaginatedParams, ProtocolVersion,
     RequestId, ResourceUriParams, SetLevelParams, methods,
 };
@@ -49,8 +51,93 @@ pub(crate) struct Scope {
 }
 
 impl Scope {
-    fn context(self, meta: Option<Meta>) -> Context {
-        Context::new(self.id, meta, self.peer, self.cancellation, self.user)
+    fn era(&self) -> Era {
+        self.peer.client.protocol_version.era()
+    }
+
+    fn context(self, meta: Option<Meta>, round: Option<&Round>) -> Context {
+        let input = round.map(|r| r.round.clone());
+        Context::new(self.id, meta, self.peer, self.cancellation, self.user, input)
+    }
+}
+
+/// The multi round-trip state of a 2026-07-28 `tools/call`, `prompts/get` or `resources/read`.
+struct Round {
+    round: Arc<InputRound>,
+    binding: Binding,
+}
+
+impl Round {
+    /// The round of a request, from its `inputResponses` and `requestState`; `None` before
+    /// 2026-07-28. Each answer must be an object (a result); the state must verify.
+    fn open(
+        state: &ServerState,
+        scope: &Scope,
+        method: &'static str,
+        name: &str,
+        arguments: &impl serde::Serialize,
+        input_responses: Option<serde_json::Value>,
+        request_state: Option<&str>,
+    ) -> Result<Option<Self>, ErrorObject> {
+        if scope.era() != Era::Modern {
+            return Ok(None);
+        }
+        let binding = Binding::new(method, name, arguments, scope.user.as_deref());
+        let mut answers = match request_state {
+            Some(sealed) => request_state::open(&state.request_state_key, &binding, sealed)?,
+            None => serde_json::Map::new(),
+        };
+        match input_responses {
+            None | Some(serde_json::Value::Null) => {}
+            Some(serde_json::Value::Object(responses)) => {
+                for (key, answer) in responses {
+                    if !answer.is_object() {
+                        return Err(ErrorObject::invalid_params(format!(
+                            "Invalid params: inputResponses[{key:?}] must be an object: the result of the request asked under that key"
+                        )));
+                    }
+                    answers.insert(key, answer);
+                }
+            }
+            Some(_) => return Err(ErrorObject::invalid_params("Invalid params: inputResponses must be an object")),
+        }
+        Ok(Some(Self { round: Arc::new(InputRound::new(answers)), binding }))
+    }
+
+    /// What the request is answered with when the handler failed on an answer that does not
+    /// fit its question (`-32602`), asked for input (the questions and a sealed state carrying
+    /// the answers it read), or failed for a capability the client lacks (`-32021`); `None`
+    /// when the handler's own outcome stands.
+    fn settle(&self, state: &ServerState, failed: bool) -> Option<Result<Box<RawValue>, ErrorObject>> {
+        if let (true, Some((key, reason))) = (failed, self.round.invalid_answer()) {
+            return Some(Err(ErrorObject::invalid_params(format!(
+                "Invalid params: inputResponses[{key:?}] is not an answer to its question: {reason}"
+            ))));
+        }
+        let asked = self.round.take_asked();
+        if !asked.is_empty() {
+            let sealed = request_state::seal(
+                &state.request_state_key,
+                &self.binding,
+                self.round.answers_read(),
+                state.config.request_state_ttl,
+            );
+            let result = InputRequiredResult {
+                result_type: ResultType::InputRequired,
+                input_requests: Some(asked),
+                request_state: Some(sealed),
+                meta: None,
+            };
+            return Some(to_raw(&result));
+        }
+        match (failed, self.round.missing_capability()) {
+            (true, Some(capability)) => {
+                let mut required = serde_json::Map::new();
+                required.insert(capability.to_owned(), serde_json::json!({}));
+                Some(Err(ErrorObject::missing_client_capability(serde_json::Value::Object(required))))
+            }
+            _ => None,
+        }
     }
 }
 
@@ -70,7 +157,7 @@ pub(crate) fn initialize(state: &ServerState, params: &InitializeParams) -> (Pro
     (version, result)
 }
 
-/// Answers one request.
+/// Answers one request; a 2026-07-28 request's outcome is put in modern form.
 pub(crate) async fn dispatch(
     state: Arc<ServerState>,
     session: Option<Arc<Session>>,
@@ -78,11 +165,20 @@ pub(crate) async fn dispatch(
     params: Option<Box<RawValue>>,
     scope: Scope,
 ) -> RpcResult {
-    if method == methods::TOOLS_CALL {
+    let modern = (scope.era() == Era::Modern).then(|| scope.id.clone());
+    let outcome = if method == methods::TOOLS_CALL {
         // The one method whose refusal may be an HTTP status: decided here, before any reply.
-        return call_tool(&state, parse_params(params.as_deref())?, scope).await;
+        match parse_params(params.as_deref()) {
+            Ok(params) => call_tool(&state, params, scope).await,
+            Err(e) => Err(Failure::Rpc(e)),
+        }
+    } else {
+        answer(&state, session, &method, params.as_deref(), scope).await.map_err(Failure::Rpc)
+    };
+    match modern {
+        Some(id) => super::modern::finish(&state, &id, &method, outcome),
+        None => outcome,
     }
-    answer(&state, session, &method, params.as_deref(), scope).await.map_err(Failure::Rpc)
 }
 
 async fn answer(
@@ -94,6 +190,7 @@ async fn answer(
 ) -> Result<Box<RawValue>, ErrorObject> {
     let registry = &state.registry;
     match method {
+        methods::SERVER_DISCOVER if scope.era() == Era::Modern => super::modern::discover(state),
         methods::PING => Ok(empty_object()),
         methods::INITIALIZE => {
             // Reached only when a session-bound request repeats `initialize`; answer it
@@ -167,12 +264,25 @@ async fn call_tool(state: &ServerState, params: CallToolParams, scope: Scope) ->
         .registry
         .tool(&params.name)
         .ok_or_else(|| ErrorObject::invalid_params(format!("Unknown tool: {}", params.name)))?;
-    let ctx = scope.context(params.meta);
+    let args = params.arguments.unwrap_or_default();
+    let round = Round::open(
+        state,
+        &scope,
+        methods::TOOLS_CALL,
+        &params.name,
+        &args,
+        params.input_responses,
+        params.request_state.as_deref(),
+    )?;
+    let ctx = scope.context(params.meta, round.as_ref());
     if let Err(refusal) = tool.security.authorize(ctx.user().ok()) {
         return refuse(state, &ctx, &params.name, tool.security.scopes(), &refusal);
     }
-    let args = params.arguments.unwrap_or_default();
-    let result = match guarded(&params.name, (tool.handler)(args, ctx)).await {
+    let outcome = guarded(&params.name, (tool.handler)(args, ctx)).await;
+    if let Some(settled) = round.as_ref().and_then(|r| r.settle(state, outcome.is_err())) {
+        return Ok(settled?);
+    }
+    let result = match outcome {
         Ok(result) => result,
         Err(err) => match err.as_rpc() {
             Some(_) => return Err(Failure::Rpc(err.into_rpc())),
@@ -244,10 +354,22 @@ async fn read_resource(
             None => return Err(ErrorObject::resource_not_found(&params.uri)),
         },
     };
-    let ctx = scope.context(params.meta);
+    let round = Round::open(
+        state,
+        &scope,
+        methods::RESOURCES_READ,
+        &params.uri,
+        &serde_json::Value::Null,
+        params.input_responses,
+        params.request_state.as_deref(),
+    )?;
+    let ctx = scope.context(params.meta, round.as_ref());
     let request = ResourceRequest { uri: params.uri.clone(), variables };
-    let result = guarded(&params.uri, reader(request, ctx)).await.map_err(crate::Error::into_rpc)?;
-    to_raw(&result)
+    let outcome = guarded(&params.uri, reader(request, ctx)).await;
+    if let Some(settled) = round.as_ref().and_then(|r| r.settle(state, outcome.is_err())) {
+        return settled;
+    }
+    to_raw(&outcome.map_err(crate::Error::into_rpc)?)
 }
 
 async fn get_prompt(state: &ServerState, params: GetPromptParams, scope: Scope) -> Result<Box<RawValue>, ErrorObject> {
@@ -262,9 +384,22 @@ async fn get_prompt(state: &ServerState, params: GetPromptParams, scope: Scope) 
             params.name
         )));
     }
-    let ctx = scope.context(params.meta);
-    let result = guarded(&params.name, (prompt.handler)(args, ctx)).await.map_err(crate::Error::into_rpc)?;
-    to_raw(&result)
+    let round = Round::open(
+        state,
+        &scope,
+        methods::PROMPTS_GET,
+        &params.name,
+        // Sorted, so equal arguments bind equally (`serde_json::Map` is sorted already).
+        &args.iter().collect::<std::collections::BTreeMap<_, _>>(),
+        params.input_responses,
+        params.request_state.as_deref(),
+    )?;
+    let ctx = scope.context(params.meta, round.as_ref());
+    let outcome = guarded(&params.name, (prompt.handler)(args, ctx)).await;
+    if let Some(settled) = round.as_ref().and_then(|r| r.settle(state, outcome.is_err())) {
+        return settled;
+    }
+    to_raw(&outcome.map_err(crate::Error::into_rpc)?)
 }
 
 async fn complete(state: &ServerState, params: CompleteParams) -> Result<Box<RawValue>, ErrorObject> {

@@ -1,15 +1,58 @@
 //! Reading the request headers the transport cares about, leniently where real clients differ
 //! from the spec (ChatGPT's scanner sends `Accept: */*` and `Content-Type: text/octet-stream`).
 
+use std::borrow::Cow;
+
+use base64::Engine as _;
 use http::HeaderMap;
 use http::header::{ACCEPT, CONTENT_TYPE};
 
-use crate::protocol::ProtocolVersion;
+use crate::protocol::{Era, ProtocolVersion};
 
 /// `MCP-Protocol-Version`.
 pub(crate) const MCP_PROTOCOL_VERSION: &str = "mcp-protocol-version";
 /// `Mcp-Session-Id`.
 pub(crate) const MCP_SESSION_ID: &str = "mcp-session-id";
+/// `Mcp-Method` (2026-07-28): the JSON-RPC method, mirrored for intermediaries.
+pub(crate) const MCP_METHOD: &str = "mcp-method";
+/// `Mcp-Name` (2026-07-28): `params.name` or `params.uri`, mirrored.
+pub(crate) const MCP_NAME: &str = "mcp-name";
+
+/// Why a header cannot be read.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum BadHeader {
+    /// Sent more than once.
+    Repeated,
+    /// Not visible ASCII (or, for a Base64 value, not valid Base64 of UTF-8).
+    InvalidCharacters,
+}
+
+/// The one value of a header, without surrounding whitespace (RFC 9110 OWS): `Ok(None)` when
+/// absent.
+pub(crate) fn single<'h>(headers: &'h HeaderMap, name: &str) -> Result<Option<&'h str>, BadHeader> {
+    let mut values = headers.get_all(name).iter();
+    let Some(value) = values.next() else { return Ok(None) };
+    if values.next().is_some() {
+        return Err(BadHeader::Repeated);
+    }
+    let value = value.to_str().map_err(|_| BadHeader::InvalidCharacters)?;
+    Ok(Some(value.trim_matches([' ', '\t'])))
+}
+
+/// A `Mcp-Name` or `Mcp-Param-*` value decoded: `=?base64?…?=` is Base64 (with padding) of
+/// UTF-8; anything else is the value itself.
+pub(crate) fn decode_value(value: &str) -> Result<Cow<'_, str>, BadHeader> {
+    let Some(encoded) = value.strip_prefix("=?base64?").and_then(|rest| rest.strip_suffix("?=")) else {
+        return Ok(Cow::Borrowed(value));
+    };
+    let bytes = base64::engine::general_purpose::STANDARD.decode(encoded).map_err(|_| BadHeader::InvalidCharacters)?;
+    String::from_utf8(bytes).map(Cow::Owned).map_err(|_| BadHeader::InvalidCharacters)
+}
+
+/// Whether the `MCP-Protocol-Version` header names a modern (2026-07-28 or later) revision.
+pub(crate) fn names_modern_version(headers: &HeaderMap) -> bool {
+    matches!(protocol_version(headers), Ok(Some(v)) if v.era() == Era::Modern)
+}
 
 /// What the client's `Accept` header allows for the reply.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -117,6 +160,28 @@ mod tests {
         assert!(content_type_is_json(&with(CONTENT_TYPE, "application/vnd.api+json")));
         assert!(!content_type_is_json(&with(CONTENT_TYPE, "application/x-www-form-urlencoded")));
         assert!(!content_type_is_json(&with(CONTENT_TYPE, "text/plain")));
+    }
+
+    #[test]
+    fn single_values_and_base64_sentinels() {
+        let h = with(http::HeaderName::from_static(MCP_NAME), "  get_weather\t");
+        assert_eq!(single(&h, MCP_NAME), Ok(Some("get_weather")));
+        assert_eq!(single(&HeaderMap::new(), MCP_NAME), Ok(None));
+        let mut h = HeaderMap::new();
+        h.append(MCP_NAME, HeaderValue::from_static("a"));
+        h.append(MCP_NAME, HeaderValue::from_static("b"));
+        assert_eq!(single(&h, MCP_NAME), Err(BadHeader::Repeated));
+        let mut h = HeaderMap::new();
+        h.insert(MCP_NAME, HeaderValue::from_bytes(b"caf\xc3\xa9").unwrap());
+        assert_eq!(single(&h, MCP_NAME), Err(BadHeader::InvalidCharacters));
+
+        assert_eq!(decode_value("us-west1"), Ok(Cow::Borrowed("us-west1")));
+        assert_eq!(decode_value("=?base64?SGVsbG8sIOS4lueVjA==?="), Ok(Cow::Owned("Hello, 世界".to_owned())));
+        assert_eq!(decode_value("=?base64?SGVsbG8?="), Err(BadHeader::InvalidCharacters));
+        assert_eq!(decode_value("=?base64?SGVs!!!bG8=?="), Err(BadHeader::InvalidCharacters));
+        assert_eq!(decode_value("=?base64?/w==?="), Err(BadHeader::InvalidCharacters));
+        assert_eq!(decode_value("=?base64?SGVsbG8="), Ok(Cow::Borrowed("=?base64?SGVsbG8=")));
+        assert_eq!(decode_value("SGVsbG8="), Ok(Cow::Borrowed("SGVsbG8=")));
     }
 
     #[test]

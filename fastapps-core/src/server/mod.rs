@@ -5,9 +5,13 @@ mod authenticate;
 mod builder;
 mod dispatch;
 mod headers;
+mod listen;
+mod modern;
 mod origin;
+mod param_headers;
 mod preview;
 mod reply;
+mod request_state;
 mod serve;
 mod session;
 mod transport;
@@ -18,7 +22,9 @@ use std::time::Duration;
 use axum::Router;
 use axum::routing::post;
 use http::{HeaderName, Method, header};
-use tower_http::cors::{AllowOrigin, CorsLayer};
+use serde_json::value::RawValue;
+use tokio_util::sync::CancellationToken;
+use tower_http::cors::{AllowHeaders, AllowOrigin, CorsLayer};
 
 pub use builder::ServerBuilder;
 pub use serve::{BindAddr, ServeError};
@@ -26,10 +32,13 @@ pub use serve::{BindAddr, ServeError};
 use crate::auth::AuthRuntime;
 use crate::context::{AppState, PendingRequests};
 use crate::protocol::jsonrpc::encode_notification;
+use crate::protocol::modern::CacheHints;
 use crate::protocol::{Implementation, ResourceUpdatedParams, ServerCapabilities, methods};
 use crate::registry::Registry;
 use crate::widget::WidgetSettings;
+use listen::Listeners;
 use origin::OriginPolicy;
+use request_state::StateKey;
 use session::SessionStore;
 
 /// Transport settings fixed at build time.
@@ -38,6 +47,17 @@ pub(crate) struct TransportConfig {
     pub(crate) stateless: bool,
     pub(crate) max_body_bytes: usize,
     pub(crate) request_timeout: Duration,
+    /// 2026-07-28: refuse requests missing `MCP-Protocol-Version`, `Mcp-Method`, `Mcp-Name` or
+    /// a tool's `Mcp-Param-*` (mismatches are always refused).
+    pub(crate) require_request_headers: bool,
+    /// 2026-07-28: the caching hints of discovery, list and read results.
+    pub(crate) cache: CacheHints,
+    /// 2026-07-28: how long a `requestState` stays valid.
+    pub(crate) request_state_ttl: Duration,
+    /// 2026-07-28: the most `subscriptions/listen` streams open at once.
+    pub(crate) max_listeners: usize,
+    /// How long an event stream may stay silent before a keep-alive comment.
+    pub(crate) keep_alive: Duration,
 }
 
 /// Everything a request needs, shared by all of them.
@@ -54,6 +74,14 @@ pub(crate) struct ServerState {
     pub(crate) widgets: Arc<WidgetSettings>,
     pub(crate) auth: Option<Arc<AuthRuntime>>,
     pub(crate) app_state: Arc<AppState>,
+    /// `serverInfo`, encoded once for the `_meta` of every 2026-07-28 result.
+    pub(crate) server_info_raw: Box<RawValue>,
+    /// Seals the `requestState` of multi round-trip requests.
+    pub(crate) request_state_key: StateKey,
+    /// The open `subscriptions/listen` streams.
+    pub(crate) listeners: Listeners,
+    /// Cancelled when the server shuts down: long-lived streams end.
+    pub(crate) shutdown: CancellationToken,
 }
 
 /// A built MCP server: its registry, settings and sessions, ready to be served or mounted.
@@ -110,14 +138,9 @@ impl WidgetMcpServer {
                 origin.to_str().is_ok_and(|o| origins.origin_allowed(o))
             }))
             .allow_methods([Method::GET, Method::POST, Method::DELETE])
-            .allow_headers([
-                header::CONTENT_TYPE,
-                header::ACCEPT,
-                header::AUTHORIZATION,
-                HeaderName::from_static("last-event-id"),
-                HeaderName::from_static(headers::MCP_SESSION_ID),
-                HeaderName::from_static(headers::MCP_PROTOCOL_VERSION),
-            ])
+            // The request headers of both eras, including 2026-07-28's `Mcp-Param-*`, whose
+            // names depend on the tools: the browser's list is mirrored (origins are checked).
+            .allow_headers(AllowHeaders::mirror_request())
             .expose_headers([
                 header::WWW_AUTHENTICATE,
                 HeaderName::from_static(headers::MCP_SESSION_ID),
@@ -149,21 +172,30 @@ impl WidgetMcpServer {
         self.dev_preview.then_some(preview::PREVIEW_PATH)
     }
 
-    /// Tells every session subscribed to `uri` that the resource changed
-    /// (`notifications/resources/updated` on its GET stream). Returns how many sessions were
-    /// told; sessions without an open GET stream miss the notification.
+    /// Tells every client subscribed to `uri` that the resource changed
+    /// (`notifications/resources/updated`): legacy sessions that sent `resources/subscribe` on
+    /// their GET stream, 2026-07-28 clients on their `subscriptions/listen` streams that list
+    /// `uri`. Returns how many streams were told; sessions without an open GET stream miss the
+    /// notification.
     pub fn notify_resource_updated(&self, uri: &str) -> usize {
         let message = bytes::Bytes::from(encode_notification(
             methods::NOTIFICATION_RESOURCE_UPDATED,
-            &ResourceUpdatedParams { uri: uri.to_owned() },
+            &ResourceUpdatedParams { uri: uri.to_owned(), meta: None },
         ));
-        self.state
+        let sessions = self
+            .state
             .sessions
             .all()
             .iter()
             .filter(|s| s.is_subscribed(uri))
             .filter(|s| s.send_standalone(message.clone()))
-            .count()
+            .count();
+        sessions + self.state.listeners.resource_updated(uri)
+    }
+
+    /// The number of open 2026-07-28 `subscriptions/listen` streams.
+    pub fn subscription_count(&self) -> usize {
+        self.state.listeners.len()
     }
 
     /// The number of live sessions (always 0 in stateless mode).

@@ -39,8 +39,11 @@ impl Outcome {
             Self::Reply(bytes) => Some(bytes),
             Self::Cancelled => None,
             Self::Refused(refusal) => {
-                let error = ErrorObject::new(codes::BAD_REQUEST, format!("Refused: HTTP {}", refusal.status()));
-                Some(encode_error(Some(id), &error))
+                let status = refusal.status();
+                Some(refusal.in_band.unwrap_or_else(|| {
+                    let error = ErrorObject::new(codes::BAD_REQUEST, format!("Refused: HTTP {status}"));
+                    encode_error(Some(id), &error)
+                }))
             }
         }
     }
@@ -74,6 +77,8 @@ pub(crate) struct HttpError {
     allow: Option<&'static str>,
     www_authenticate: Option<String>,
     retry_after: Option<u32>,
+    /// The JSON-RPC response to stream instead, when the reply is already an event stream.
+    in_band: Option<Vec<u8>>,
 }
 
 impl HttpError {
@@ -82,7 +87,14 @@ impl HttpError {
     }
 
     pub(crate) fn with_body(status: StatusCode, body: Vec<u8>) -> Self {
-        Self { status, body, allow: None, www_authenticate: None, retry_after: None }
+        Self { status, body, allow: None, www_authenticate: None, retry_after: None, in_band: None }
+    }
+
+    /// A status with the JSON-RPC error response to request `id` as its body (2026-07-28
+    /// answers several JSON-RPC errors with an HTTP status of their own).
+    pub(crate) fn rpc(status: StatusCode, id: Option<&RequestId>, error: &ErrorObject) -> Self {
+        let body = encode_error(id, error);
+        Self { in_band: Some(body.clone()), ..Self::with_body(status, body) }
     }
 
     /// An OAuth refusal: the status, its `WWW-Authenticate` challenge, and an OAuth error body
@@ -143,7 +155,7 @@ pub(crate) fn accepted(session_id: Option<&str>) -> Response {
 
 /// An `event: message` SSE frame around one JSON-RPC message (compact JSON has no newlines, so
 /// one `data:` line carries it).
-fn frame(message: &[u8]) -> Bytes {
+pub(crate) fn frame(message: &[u8]) -> Bytes {
     let mut buf = BytesMut::with_capacity(message.len() + 24);
     buf.put_slice(b"event: message\ndata: ");
     buf.put_slice(message);
@@ -151,7 +163,7 @@ fn frame(message: &[u8]) -> Bytes {
     buf.freeze()
 }
 
-fn event_stream(body: Body, session_id: Option<&str>) -> Response {
+pub(crate) fn event_stream(body: Body, session_id: Option<&str>) -> Response {
     let mut response = Response::new(body);
     let headers = response.headers_mut();
     headers.insert(CONTENT_TYPE, TEXT_EVENT_STREAM);
@@ -172,6 +184,20 @@ struct RequestStream {
     rx: mpsc::Receiver<Bytes>,
     rx_open: bool,
     fin: Final,
+    /// Cancelled when the client closes the stream before the response (2026-07-28: closing
+    /// the stream is the cancellation).
+    cancel_on_close: Option<CancellationToken>,
+    /// How long the stream may stay silent while the handler runs before a keep-alive comment
+    /// (which also finds out that a client went away).
+    keep_alive: Duration,
+}
+
+impl Drop for RequestStream {
+    fn drop(&mut self) {
+        if let (Some(token), false) = (&self.cancel_on_close, matches!(self.fin, Final::Sent)) {
+            token.cancel();
+        }
+    }
 }
 
 impl RequestStream {
@@ -199,6 +225,7 @@ impl RequestStream {
                             Some(message) => return Some(frame(&message)),
                             None => self.rx_open = false,
                         },
+                        () = tokio::time::sleep(self.keep_alive) => return Some(Bytes::from_static(KEEP_ALIVE_COMMENT)),
                         joined = handle => {
                             let outcome = joined.unwrap_or_else(|e| {
                                 tracing::error!(error = %e, "a request handler panicked");
@@ -216,16 +243,26 @@ impl RequestStream {
 
 /// The reply to a request whose handler sent a message before finishing: an event stream
 /// carrying `first`, whatever else it sends, and finally its response. The handler keeps
-/// running in its own task; a client that disconnects does not cancel it (the spec's rule).
+/// running in its own task. Up to 2025-11-25 a client that disconnects does not cancel it (the
+/// spec's rule); from 2026-07-28 on it does, through `cancel_on_close`.
 pub(crate) fn request_stream(
     id: RequestId,
     first: Bytes,
     rx: mpsc::Receiver<Bytes>,
     handling: OutcomeFuture,
     session_id: Option<&str>,
+    cancel_on_close: Option<CancellationToken>,
+    keep_alive: Duration,
 ) -> Response {
-    let state =
-        RequestStream { id, first: Some(first), rx, rx_open: true, fin: Final::Running(tokio::spawn(handling)) };
+    let state = RequestStream {
+        id,
+        first: Some(first),
+        rx,
+        rx_open: true,
+        fin: Final::Running(tokio::spawn(handling)),
+        cancel_on_close,
+        keep_alive,
+    };
     stream_response(state, session_id)
 }
 
@@ -238,7 +275,15 @@ pub(crate) fn finished_stream(
     outcome: Outcome,
     session_id: Option<&str>,
 ) -> Response {
-    let state = RequestStream { id, first, rx, rx_open: true, fin: Final::Ready(outcome) };
+    let state = RequestStream {
+        id,
+        first,
+        rx,
+        rx_open: true,
+        fin: Final::Ready(outcome),
+        cancel_on_close: None,
+        keep_alive: Duration::MAX,
+    };
     stream_response(state, session_id)
 }
 
@@ -249,8 +294,8 @@ fn stream_response(state: RequestStream, session_id: Option<&str>) -> Response {
     event_stream(Body::from_stream(stream), session_id)
 }
 
-/// How often an idle GET stream sends an SSE comment, so proxies keep it open.
-const KEEP_ALIVE: Duration = Duration::from_secs(15);
+/// The SSE comment an idle stream sends, so proxies keep it open.
+pub(crate) const KEEP_ALIVE_COMMENT: &[u8] = b": keep-alive\n\n";
 
 /// Removes the session's record of the GET stream when the stream goes away.
 struct StandaloneGuard {
@@ -272,13 +317,14 @@ pub(crate) fn standalone_stream(
     closed: CancellationToken,
     release: impl FnOnce() + Send + 'static,
     session_id: &str,
+    keep_alive: Duration,
 ) -> Response {
     let guard = StandaloneGuard { release: Some(Box::new(release)) };
-    let stream = futures_util::stream::unfold((rx, closed, guard), |(mut rx, closed, guard)| async move {
+    let stream = futures_util::stream::unfold((rx, closed, guard), move |(mut rx, closed, guard)| async move {
         let frame = tokio::select! {
             () = closed.cancelled() => return None,
             message = rx.recv() => frame(&message?),
-            () = tokio::time::sleep(KEEP_ALIVE) => Bytes::from_static(b": keep-alive\n\n"),
+            () = tokio::time::sleep(keep_alive) => Bytes::from_static(KEEP_ALIVE_COMMENT),
         };
         Some((Ok::<_, std::convert::Infallible>(frame), (rx, closed, guard)))
     });

@@ -123,6 +123,7 @@ impl WidgetMcpServer {
             signal.await;
             tracing::info!("shutting down");
             state.sessions.close_all();
+            state.shutdown.cancel();
         };
         // The authorization server limits requests per address, so it needs the peer's.
         #[cfg(feature = "oauth")]
@@ -184,6 +185,8 @@ impl ServerBuilder {
     /// | `FASTAPPS_ALLOWED_HOSTS` | extra allowed `Host` values, comma separated | none |
     /// | `FASTAPPS_STATELESS` | `true` for stateless mode | the builder's |
     /// | `FASTAPPS_DEV_PREVIEW` | `true` serves the widget preview page (`fastapps dev` sets it) | the builder's |
+    /// | `FASTAPPS_REQUIRE_REQUEST_HEADERS` | `true`: 2026-07-28 requests must carry every request header | the builder's |
+    /// | `FASTAPPS_REQUEST_STATE_SECRET` | the secret sealing 2026-07-28 `requestState`s, the same on every instance | the builder's, else random |
     pub async fn serve_from_env(self) -> Result<(), ServeError> {
         let (builder, addr) = self.from_env()?;
         builder.serve(addr.to_string()).await
@@ -222,6 +225,12 @@ impl ServerBuilder {
         }
         if let Some(preview) = env_bool("FASTAPPS_DEV_PREVIEW")? {
             self = self.dev_preview(preview);
+        }
+        if let Some(require) = env_bool("FASTAPPS_REQUIRE_REQUEST_HEADERS")? {
+            self = self.require_request_headers(require);
+        }
+        if let Some(secret) = env_var("FASTAPPS_REQUEST_STATE_SECRET") {
+            self = self.request_state_secret(secret.into_bytes());
         }
         Ok((self, BindAddr { host, port }))
     }

@@ -1,8 +1,10 @@
 //! The Streamable HTTP transport: POST, GET and DELETE on the MCP endpoint.
 //!
 //! Order of checks on every request: `Host`/`Origin` (403), then the headers that say what the
-//! client sends and accepts (415, 406), the body size (413), the JSON-RPC shape (400), the
-//! protocol version (400) and the session (400, 404). Only then is anything dispatched.
+//! client sends and accepts (415, 406), authentication (401, 403), the body size (413) and the
+//! JSON-RPC shape (400). Then the era: a 2026-07-28 request (version in `_meta`, or a modern
+//! `MCP-Protocol-Version` header) goes to [`super::modern`]; any other message is checked for
+//! its protocol version (400) and session (400, 404). Only then is anything dispatched.
 
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
@@ -129,6 +131,9 @@ async fn handle_post(state: Arc<ServerState>, request: Request) -> Result<Respon
     let message = jsonrpc::decode(&body).map_err(|e| {
         HttpError::with_body(StatusCode::BAD_REQUEST, jsonrpc::encode_error(e.id(), &e.to_error_object()))
     })?;
+    if let Some(probe) = super::modern::classify(headers, &message) {
+        return super::modern::post(state, headers, message, probe, accepts, user).await;
+    }
     let message = match message {
         Message::Request(req) if req.method == methods::INITIALIZE => return initialize(&state, req, accepts, user),
         other => other,
@@ -242,8 +247,9 @@ fn on_client_response(state: &ServerState, session: Option<&Session>, response: 
 
 /// Runs a request. The reply is JSON unless the handler sends something (a notification or a
 /// request to the client) before it finishes: then it becomes an event stream, so simple calls
-/// pay nothing for streaming.
-async fn serve_request(
+/// pay nothing for streaming. A 2026-07-28 request is cancelled when its client closes the
+/// stream.
+pub(crate) async fn serve_request(
     state: Arc<ServerState>,
     client: Arc<ClientState>,
     session: Option<Arc<Session>>,
@@ -252,6 +258,8 @@ async fn serve_request(
     user: Option<Arc<AccessToken>>,
 ) -> Response {
     let session_id = client.session_id.clone();
+    let modern = client.protocol_version.era() == crate::protocol::Era::Modern;
+    let keep_alive = state.config.keep_alive;
     let (cancellation, in_flight) = match &session {
         Some(session) => {
             let (token, guard) = session.track(req.id.clone());
@@ -274,6 +282,7 @@ async fn serve_request(
     };
     let id = req.id.clone();
     tracing::debug!(method = %req.method, %id, "request");
+    let cancel_on_close = cancellation.clone();
     let scope = Scope { id: req.id, peer, cancellation: cancellation.clone(), user };
     let handling = dispatch(state, session, req.method, req.params, scope);
     let response_id = id.clone();
@@ -304,7 +313,10 @@ async fn serve_request(
             Err(_) => json_outcome(&id, outcome, session_id),
         },
         first = rx.recv() => match first {
-            Some(first) => reply::request_stream(id, first, rx, handling, session_id),
+            Some(first) => {
+                let cancel_on_close = modern.then(|| cancel_on_close.clone());
+                reply::request_stream(id, first, rx, handling, session_id, cancel_on_close, keep_alive)
+            }
             // Every sender is gone: the handler dropped its context; only the result remains.
             None if accepts.json => json_outcome(&id, handling.await, session_id),
             None => reply::finished_stream(id, None, rx, handling.await, session_id),
@@ -330,8 +342,20 @@ pub(crate) async fn get(State(state): State<Arc<ServerState>>, request: Request)
     handle_get(&state, &request.into_parts().0).await.unwrap_or_else(IntoResponse::into_response)
 }
 
+/// 405 for a GET or DELETE that names a 2026-07-28 version: that revision has neither.
+fn refuse_modern(request: &Parts) -> Result<(), HttpError> {
+    if headers::names_modern_version(&request.headers) {
+        return Err(HttpError::method_not_allowed(
+            "POST",
+            "Method Not Allowed: 2026-07-28 has no GET stream and no sessions; use subscriptions/listen",
+        ));
+    }
+    Ok(())
+}
+
 async fn handle_get(state: &ServerState, request: &Parts) -> Result<Response, HttpError> {
     check_origin(state, request)?;
+    refuse_modern(request)?;
     if state.config.stateless {
         return Err(HttpError::method_not_allowed(
             "POST",
@@ -356,7 +380,7 @@ async fn handle_get(state: &ServerState, request: &Parts) -> Result<Response, Ht
         let session = session.clone();
         move || session.close_standalone(&tx)
     };
-    Ok(reply::standalone_stream(rx, session.closed.clone(), release, session.id()))
+    Ok(reply::standalone_stream(rx, session.closed.clone(), release, session.id(), state.config.keep_alive))
 }
 
 /// `DELETE /mcp`: ends the session.
@@ -366,6 +390,7 @@ pub(crate) async fn delete(State(state): State<Arc<ServerState>>, request: Reque
 
 async fn handle_delete(state: &ServerState, request: &Parts) -> Result<Response, HttpError> {
     check_origin(state, request)?;
+    refuse_modern(request)?;
     if state.config.stateless {
         return Err(HttpError::method_not_allowed(
             "POST",

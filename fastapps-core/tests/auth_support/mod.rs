@@ -434,6 +434,51 @@ impl Mcp {
         self.post(Some(session), &auth_header(token), &rpc("tools/call", params)).await
     }
 
+    /// A 2026-07-28 request (no session) of client `client_name`, declaring elicitation, with
+    /// the request headers and these `Authorization` values.
+    pub(crate) async fn post_modern(
+        &self,
+        authorization: &[String],
+        client_name: &str,
+        method: &str,
+        mut params: Value,
+    ) -> Response {
+        params["_meta"] = json!({
+            "io.modelcontextprotocol/protocolVersion": "2026-07-28",
+            "io.modelcontextprotocol/clientInfo": { "name": client_name, "version": "1.0.0" },
+            "io.modelcontextprotocol/clientCapabilities": { "elicitation": {} }
+        });
+        let mut headers = HeaderMap::new();
+        headers.insert("content-type", HeaderValue::from_static("application/json"));
+        headers.insert("accept", HeaderValue::from_static("application/json, text/event-stream"));
+        headers.insert("mcp-protocol-version", HeaderValue::from_static("2026-07-28"));
+        headers.insert("mcp-method", HeaderValue::from_str(method).expect("ASCII"));
+        if let Some(name) = params["name"].as_str() {
+            headers.insert("mcp-name", HeaderValue::from_str(name).expect("ASCII"));
+        }
+        for value in authorization {
+            headers.append(HeaderName::from_static("authorization"), HeaderValue::from_str(value).expect("ASCII"));
+        }
+        let body = rpc(method, params);
+        let request = self.http.post(&self.url).headers(headers).body(body.to_string()).send();
+        let response = tokio::time::timeout(STEP, request).await.expect("the server answers in time").expect("POST");
+        assert!(response.headers().get("mcp-session-id").is_none(), "no session in 2026-07-28");
+        response
+    }
+
+    /// A 2026-07-28 `tools/call` of `tool` with `extra` params (answers, state).
+    pub(crate) async fn call_modern(
+        &self,
+        token: Option<&str>,
+        client_name: &str,
+        tool: &str,
+        extra: Value,
+    ) -> Response {
+        let mut params = json!({ "name": tool, "arguments": {} });
+        params.as_object_mut().expect("object").extend(extra.as_object().cloned().unwrap_or_default());
+        self.post_modern(&auth_header(token), client_name, "tools/call", params).await
+    }
+
     /// `tools/list` in `session`.
     pub(crate) async fn list(&self, session: &str, token: Option<&str>) -> Response {
         self.post(Some(session), &auth_header(token), &rpc("tools/list", json!({}))).await

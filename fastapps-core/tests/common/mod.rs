@@ -22,8 +22,10 @@ use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
-/// The newest protocol revision the server speaks.
+/// The newest `initialize`-based protocol revision the server speaks.
 pub(crate) const LATEST: &str = "2025-11-25";
+/// The modern revision: no `initialize`, version and capabilities in every request's `_meta`.
+pub(crate) const MODERN: &str = "2026-07-28";
 /// What real clients send in `Accept`.
 pub(crate) const ACCEPT_BOTH: &str = "application/json, text/event-stream";
 /// The longest any single step of a test may take before it is declared hung.
@@ -124,6 +126,18 @@ impl TestServer {
         let session = self.session(id, &version);
         session.notify("notifications/initialized", None).await;
         session
+    }
+
+    /// A 2026-07-28 client: every request carries its `_meta` and the request headers.
+    pub(crate) fn modern(&self) -> Modern {
+        Modern {
+            http: self.http.clone(),
+            url: self.url.clone(),
+            capabilities: json!({ "sampling": {}, "elicitation": {}, "roots": {} }),
+            extra_meta: Map::new(),
+            headers: true,
+            next_id: Arc::new(AtomicI64::new(1)),
+        }
     }
 
     /// A client that talks to the server as `id` (none in stateless mode) without
@@ -296,6 +310,184 @@ impl Session {
         headers.remove(ACCEPT);
         self.http.delete(&self.url).headers(headers).send().await.expect("DELETE")
     }
+}
+
+/// A 2026-07-28 client: no session, the protocol version, client info and capabilities in
+/// every request's `_meta`, and (unless turned off) `MCP-Protocol-Version`, `Mcp-Method` and
+/// `Mcp-Name` headers derived from the body.
+#[derive(Clone)]
+pub(crate) struct Modern {
+    http: Client,
+    url: String,
+    pub(crate) capabilities: Value,
+    pub(crate) extra_meta: Map<String, Value>,
+    pub(crate) headers: bool,
+    next_id: Arc<AtomicI64>,
+}
+
+impl Modern {
+    /// The same client declaring these capabilities.
+    pub(crate) fn with_capabilities(mut self, capabilities: Value) -> Self {
+        self.capabilities = capabilities;
+        self
+    }
+
+    /// The same client adding a `_meta` key to every request.
+    pub(crate) fn with_meta(mut self, key: &str, value: Value) -> Self {
+        self.extra_meta.insert(key.to_owned(), value);
+        self
+    }
+
+    /// The same client sending no `MCP-Protocol-Version`, `Mcp-Method` or `Mcp-Name` (as
+    /// ChatGPT's captured traffic).
+    pub(crate) fn without_headers(mut self) -> Self {
+        self.headers = false;
+        self
+    }
+
+    pub(crate) fn next_id(&self) -> i64 {
+        self.next_id.fetch_add(1, Ordering::Relaxed)
+    }
+
+    /// The request `_meta`.
+    pub(crate) fn meta(&self) -> Value {
+        let mut meta = self.extra_meta.clone();
+        meta.insert("io.modelcontextprotocol/protocolVersion".into(), json!(MODERN));
+        meta.insert(
+            "io.modelcontextprotocol/clientInfo".into(),
+            json!({ "name": "modern-test-client", "version": "2.0.0" }),
+        );
+        meta.insert("io.modelcontextprotocol/clientCapabilities".into(), self.capabilities.clone());
+        Value::Object(meta)
+    }
+
+    /// `params` with the request `_meta` merged into theirs.
+    pub(crate) fn params(&self, mut params: Value) -> Value {
+        let meta = self.meta();
+        let own = params.as_object_mut().expect("params are an object");
+        match own.get_mut("_meta").and_then(Value::as_object_mut) {
+            Some(existing) => {
+                for (k, v) in meta.as_object().expect("meta").clone() {
+                    existing.entry(k).or_insert(v);
+                }
+            }
+            None => {
+                own.insert("_meta".into(), meta);
+            }
+        }
+        params
+    }
+
+    /// The headers of a request with this body, then `extra` (which replaces any of them).
+    pub(crate) fn headers_for(&self, body: &Value, extra: &[(&str, &str)]) -> HeaderMap {
+        let mut map = HeaderMap::new();
+        map.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+        map.insert(ACCEPT, HeaderValue::from_static(ACCEPT_BOTH));
+        if self.headers {
+            map.insert(VERSION_HEADER, HeaderValue::from_static(MODERN));
+            if let Some(method) = body["method"].as_str() {
+                map.insert("mcp-method", HeaderValue::from_str(method).expect("method"));
+                let name = match method {
+                    "tools/call" | "prompts/get" => body["params"]["name"].as_str(),
+                    "resources/read" => body["params"]["uri"].as_str(),
+                    _ => None,
+                };
+                if let Some(name) = name {
+                    map.insert("mcp-name", HeaderValue::from_str(name).expect("a plain name"));
+                }
+            }
+        }
+        for (name, value) in extra {
+            let name = HeaderName::from_bytes(name.as_bytes()).expect("a header name");
+            map.insert(name, HeaderValue::from_str(value).expect("a header value"));
+        }
+        map
+    }
+
+    /// POSTs a whole body with the headers derived from it, then `extra`.
+    pub(crate) async fn post_body(&self, body: &Value, extra: &[(&str, &str)]) -> Response {
+        let headers = self.headers_for(body, extra);
+        self.http_post_headers(body, headers).await
+    }
+
+    /// POSTs a body with exactly these headers.
+    pub(crate) async fn http_post_headers(&self, body: &Value, headers: HeaderMap) -> Response {
+        self.http.post(&self.url).headers(headers).body(body.to_string()).send().await.expect("POST")
+    }
+
+    /// POSTs a body with the derived headers, where the headers named in `values` are replaced
+    /// by all of those values (to send one header several times).
+    pub(crate) async fn http_post_with(&self, body: &Value, values: &[(&str, &str)]) -> Response {
+        let mut headers = self.headers_for(body, &[]);
+        for (name, _) in values {
+            headers.remove(*name);
+        }
+        for (name, value) in values {
+            let name = HeaderName::from_bytes(name.as_bytes()).expect("a header name");
+            headers.append(name, HeaderValue::from_str(value).expect("a header value"));
+        }
+        self.http_post_headers(body, headers).await
+    }
+
+    /// POSTs a request with a fresh id and the request `_meta`; returns the id and the response.
+    pub(crate) async fn send(&self, method: &str, params: Value, extra: &[(&str, &str)]) -> (i64, Response) {
+        let id = self.next_id();
+        (id, self.post_body(&request(id, method, self.params(params)), extra).await)
+    }
+
+    /// A request answered with 200: every message of the reply, the last the response.
+    pub(crate) async fn exchange(&self, method: &str, params: Value) -> Vec<Value> {
+        let (id, response) = self.send(method, params, &[]).await;
+        assert_eq!(response.status(), StatusCode::OK, "{method} is answered with 200");
+        assert!(response.headers().get(SESSION_HEADER).is_none(), "no session id in 2026-07-28");
+        let messages = read_messages(response).await;
+        let last = messages.last().expect("the reply holds a message");
+        assert_eq!(last["id"], json!(id), "the reply ends with the response to {method}: {messages:#?}");
+        messages
+    }
+
+    /// The response message of a request answered with 200.
+    pub(crate) async fn request(&self, method: &str, params: Value) -> Value {
+        self.exchange(method, params).await.pop().expect("a response")
+    }
+
+    /// The `result` of a request that must succeed.
+    pub(crate) async fn result(&self, method: &str, params: Value) -> Value {
+        let response = self.request(method, params).await;
+        assert!(response.get("error").is_none(), "{method} failed: {response}");
+        response["result"].clone()
+    }
+
+    /// The `error` of a request answered with 200 and a JSON-RPC error.
+    pub(crate) async fn error(&self, method: &str, params: Value) -> Value {
+        let response = self.request(method, params).await;
+        assert!(response.get("result").is_none(), "{method} unexpectedly succeeded: {response}");
+        response["error"].clone()
+    }
+
+    /// The result of a `tools/call`.
+    pub(crate) async fn call_tool(&self, name: &str, arguments: Value) -> Value {
+        self.result("tools/call", json!({ "name": name, "arguments": arguments })).await
+    }
+
+    /// Checks that the server still answers a modern request.
+    pub(crate) async fn assert_alive(&self) {
+        let result = self.result("server/discover", json!({})).await;
+        assert_eq!(result["resultType"], "complete", "the server still answers server/discover");
+    }
+}
+
+/// Asserts a 2026-07-28 refusal: this status, no session id, and a JSON-RPC error with this
+/// code answering request `id`; returns the error object.
+pub(crate) async fn assert_modern_error(response: Response, status: StatusCode, code: i64, id: Value) -> Value {
+    assert_eq!(response.status(), status);
+    assert!(response.headers().get(SESSION_HEADER).is_none(), "no session id in 2026-07-28");
+    let body = json_body(response).await;
+    assert_eq!(body["jsonrpc"], "2.0", "{body}");
+    assert_eq!(body["id"], id, "the error answers the request: {body}");
+    assert!(body.get("result").is_none(), "{body}");
+    assert_eq!(body["error"]["code"], json!(code), "{body}");
+    body["error"].clone()
 }
 
 /// Asserts a 202 with an empty body.
