@@ -10,6 +10,15 @@
 #   (no initialize, no session), authorizes alice the same way and reads her note; after the
 #   access token expires the SDK refreshes it.
 #
+# Then notes' own authorization server (tests/e2e-auth/own-server.test.mjs), with the SDK
+# client registering with notes itself:
+#   - the OAuth proxy (`notes --auth proxy`) in front of idp.mjs in upstream mode (one
+#     pre-registered confidential client, dynamic registration off): consent at notes, login
+#     upstream, back through /auth/callback, notes' tokens;
+#   - the development server (`notes --auth dev`), as two notes processes sharing one
+#     redis-server (Debian's package, installed when missing): a sign-in through one instance is
+#     refreshed through the other.
+#
 # Installs the pinned Node packages of tests/e2e-auth with `npm ci` (only when node_modules is
 # missing or the lockfile changed); they include a Node 22 runtime (oidc-provider 9 supports
 # only Node 22 LTS and later), which runs both the IdP and the test.
@@ -58,12 +67,15 @@ section() {
 IDP_PID=
 SERVER_PID=
 TEST_PID=
+EXTRA_PIDS=()
 WORK_DIR=
 KEEP_WORK_DIR=1
 OVERALL_OK=0
 
 # shellcheck source=lib/process.sh
 source "$REPO_ROOT/scripts/lib/process.sh"
+# shellcheck source=lib/redis.sh
+source "$REPO_ROOT/scripts/lib/redis.sh"
 
 # shellcheck disable=SC2317 # invoked by the EXIT trap
 cleanup() {
@@ -80,6 +92,11 @@ cleanup() {
         stop_pid "$IDP_PID"
         IDP_PID=
     fi
+    local pid
+    for pid in "${EXTRA_PIDS[@]}"; do
+        stop_pid "$pid"
+    done
+    EXTRA_PIDS=()
     if [[ -n $WORK_DIR && -d $WORK_DIR ]]; then
         if ((status == 0 && OVERALL_OK == 1 && KEEP_WORK_DIR == 0)); then
             rm -rf -- "$WORK_DIR"
@@ -214,7 +231,7 @@ start_server() {
             FASTAPPS_AUTH_ISSUER_URL="$ISSUER" \
             FASTAPPS_AUTH_SCOPES_SUPPORTED="$SCOPES_SUPPORTED" \
             NOTES_DB="$WORK_DIR/notes.db" \
-            setsid "$SERVER_BIN" --host 127.0.0.1 --port 0
+            setsid "$SERVER_BIN" --host 127.0.0.1 --port 0 --auth jwt
     ) >"$out" 2>"$WORK_DIR/server-stderr.log" </dev/null &
     SERVER_PID=$!
     wait_first_line server "$SERVER_PID" "$out" '^listening on (http://127\.0\.0\.1:[0-9]+/mcp)$'
@@ -222,10 +239,56 @@ start_server() {
     echo "Server (pid $SERVER_PID) listening on $SERVER_URL; logs in $WORK_DIR/server-*.log"
 }
 
+# A port of 127.0.0.1 that was free a moment ago.
+free_port() {
+    "$NODE22" -e 'const s=require("net").createServer().listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close()})'
+}
+
+# start_process NAME LOG REGEX COMMAND...: starts COMMAND (in its own session) from WORK_DIR with
+# its stdout in WORK_DIR/LOG-stdout.log, waits for a first line matching REGEX and sets
+# FIRST_MATCH; the process is stopped on exit.
+start_process() {
+    local name=$1 log=$2 regex=$3
+    shift 3
+    local out=$WORK_DIR/$log-stdout.log
+    : >"$out"
+    echo "+ $*"
+    (cd "$WORK_DIR" && exec setsid "$@") >"$out" 2>"$WORK_DIR/$log-stderr.log" </dev/null &
+    local pid=$!
+    EXTRA_PIDS+=("$pid")
+    LAST_PID=$pid
+    wait_first_line "$name" "$pid" "$out" "$regex"
+}
+
+# The notes environment without any setting of the caller's.
+NOTES_ENV=(env -u PUBLIC_URL -u HOST -u PORT -u NOTES_AUTH -u NOTES_DEV_USERS -u FASTAPPS_AUTH_ISSUER_URL
+    -u FASTAPPS_AUTH_AUDIENCE -u FASTAPPS_AUTH_RESOURCE_SERVER_URL -u FASTAPPS_AUTH_JWKS_URI
+    -u FASTAPPS_AUTH_REQUIRED_SCOPES -u FASTAPPS_AUTH_SCOPES_SUPPORTED -u FASTAPPS_OAUTH_STORE
+    -u FASTAPPS_OAUTH_SEALING_KEY -u AUTH0_DOMAIN NO_COLOR=1)
+
+# run_test NAME FILE ENV...: runs a node test file with ENV, in its own process group.
+run_test() {
+    local name=$1 file=$2
+    shift 2
+    local status=0
+    env "$@" setsid timeout --kill-after=10 "$RUN_TIMEOUT" \
+        "$NODE22" --test --test-reporter=spec "$file" </dev/null &
+    TEST_PID=$!
+    wait "$TEST_PID" || status=$?
+    TEST_PID=
+    if ((status == 124 || status == 137)); then
+        echo "e2e-auth: $name timed out after ${RUN_TIMEOUT}s" >&2
+    fi
+    if ((status != 0)); then
+        print_logs
+        echo "e2e-auth: $name FAILED (exit status $status)" >&2
+        exit "$status"
+    fi
+}
+
 print_logs() {
     local f
-    for f in "$WORK_DIR/server-stdout.log" "$WORK_DIR/server-stderr.log" \
-        "$WORK_DIR/idp-stdout.log" "$WORK_DIR/idp-stderr.log"; do
+    for f in "$WORK_DIR"/*-stdout.log "$WORK_DIR"/*-stderr.log; do
         if [[ -s $f ]]; then
             echo "--- last 40 lines of $f ---"
             tail -n 40 "$f"
@@ -295,5 +358,55 @@ if ((TEST_STATUS != 0)); then
     echo "e2e-auth: FAILED (exit status $TEST_STATUS)" >&2
     exit "$TEST_STATUS"
 fi
+stop_pid "$SERVER_PID"
+SERVER_PID=
+stop_pid "$IDP_PID"
+IDP_PID=
+
+section "OAuth end-to-end test: notes as an OAuth proxy in front of oidc-provider"
+# start_process runs from WORK_DIR.
+[[ $NODE22 == /* ]] || NODE22=$REPO_ROOT/$NODE22
+NOTES_PORT=$(free_port)
+UPSTREAM_SECRET=$("$NODE22" -e 'console.log(require("crypto").randomBytes(24).toString("base64url"))')
+start_process "upstream IdP" upstream '^issuer (http://127\.0\.0\.1:[0-9]+)$' \
+    env UPSTREAM_CLIENT_ID=notes-proxy UPSTREAM_CLIENT_SECRET="$UPSTREAM_SECRET" \
+    UPSTREAM_REDIRECT_URI="http://127.0.0.1:$NOTES_PORT/auth/callback" IDP_PORT=0 \
+    "$NODE22" "$REPO_ROOT/$TOOLS_DIR/idp.mjs"
+UPSTREAM=$FIRST_MATCH
+start_process "notes (proxy)" notes-proxy '^listening on (http://127\.0\.0\.1:[0-9]+/mcp)$' \
+    "${NOTES_ENV[@]}" NOTES_DB="$WORK_DIR/notes-proxy.db" FASTAPPS_OAUTH_UPSTREAM_ISSUER="$UPSTREAM" \
+    FASTAPPS_OAUTH_UPSTREAM_CLIENT_ID=notes-proxy FASTAPPS_OAUTH_UPSTREAM_CLIENT_SECRET="$UPSTREAM_SECRET" \
+    "$SERVER_BIN" --host 127.0.0.1 --port "$NOTES_PORT" --auth proxy
+run_test "the OAuth proxy test" "$TOOLS_DIR/own-server.test.mjs" \
+    MCP_URL="$FIRST_MATCH" AS_MODE=proxy UPSTREAM="$UPSTREAM" UPSTREAM_CLIENT_ID=notes-proxy
+
+section "OAuth end-to-end test: the development server, two notes instances sharing one Redis"
+ensure_redis_server
+REDIS_BIN=${REDIS_SERVER:-redis-server}
+REDIS_PORT=$(free_port)
+"$REDIS_BIN" --port "$REDIS_PORT" --bind 127.0.0.1 --save "" --appendonly no --daemonize no \
+    --dir "$WORK_DIR" --logfile "$WORK_DIR/redis.log" >/dev/null 2>&1 </dev/null &
+EXTRA_PIDS+=("$!")
+for ((i = 0; i < 100; i++)); do
+    "$NODE22" -e 'const s=require("net").connect(+process.argv[1],"127.0.0.1",()=>process.exit(0));s.on("error",()=>process.exit(1))' \
+        "$REDIS_PORT" && break
+    sleep 0.1
+done
+PORT_A=$(free_port)
+PORT_B=$(free_port)
+SEALING_KEY=$("$NODE22" -e 'console.log(require("crypto").randomBytes(32).toString("base64"))')
+# Both instances have the same public URL (what a load balancer in front of them would be), so
+# they are one issuer and one resource.
+SHARED=(FASTAPPS_OAUTH_STORE="redis://127.0.0.1:$REDIS_PORT/" FASTAPPS_OAUTH_SEALING_KEY="$SEALING_KEY"
+    PUBLIC_URL="http://127.0.0.1:$PORT_A" NOTES_DB="$WORK_DIR/notes-dev.db")
+start_process "notes (dev, A)" notes-dev-a '^listening on (http://127\.0\.0\.1:[0-9]+/mcp)$' \
+    "${NOTES_ENV[@]}" "${SHARED[@]}" "$SERVER_BIN" --host 127.0.0.1 --port "$PORT_A" --auth dev
+URL_A=$FIRST_MATCH
+start_process "notes (dev, B)" notes-dev-b '^listening on (http://127\.0\.0\.1:[0-9]+/mcp)$' \
+    "${NOTES_ENV[@]}" "${SHARED[@]}" "$SERVER_BIN" --host 127.0.0.1 --port "$PORT_B" --auth dev
+URL_B=$FIRST_MATCH
+run_test "the development server test" "$TOOLS_DIR/own-server.test.mjs" \
+    MCP_URL="$URL_A" MCP_URL_2="$URL_B" AS_MODE=dev
+
 OVERALL_OK=1
 echo "e2e-auth: passed"

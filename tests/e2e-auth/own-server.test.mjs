@@ -15,6 +15,8 @@
 //   AS_MODE    proxy | dev (required)
 //   UPSTREAM   the upstream issuer (AS_MODE=proxy)
 //   UPSTREAM_CLIENT_ID  the proxy's client at the upstream (AS_MODE=proxy)
+//   MCP_URL_2  a second notes instance sharing the first one's store and public URL (optional):
+//              a sign-in through the first is refreshed through the second
 
 import assert from 'node:assert/strict';
 import * as crypto from 'node:crypto';
@@ -27,9 +29,10 @@ import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/
 const MCP_URL = process.env.MCP_URL;
 const MODE = process.env.AS_MODE;
 const UPSTREAM = process.env.UPSTREAM;
+const MCP_URL_2 = process.env.MCP_URL_2;
 assert.ok(MCP_URL && ['proxy', 'dev'].includes(MODE), 'MCP_URL and AS_MODE=proxy|dev must be set');
 if (MODE === 'proxy') assert.ok(UPSTREAM, 'UPSTREAM must be set with AS_MODE=proxy');
-for (const url of [MCP_URL, UPSTREAM].filter(Boolean)) {
+for (const url of [MCP_URL, UPSTREAM, MCP_URL_2].filter(Boolean)) {
   assert.equal(new URL(url).hostname, '127.0.0.1', `${url}: this test only talks to 127.0.0.1`);
 }
 
@@ -257,6 +260,37 @@ describe(`notes with its own authorization server (${MODE})`, () => {
     const after = await refresh(next.refresh_token);
     assert.equal(after.status, 400, 'the whole family is revoked');
   });
+
+  if (MCP_URL_2) {
+    test('signed in through one instance, refreshed through the other', async () => {
+      const { client, provider } = await connect('alice');
+      await client.close();
+      const refresh = (origin, token) =>
+        fetch(`${origin}/token`, {
+          method: 'POST',
+          body: new URLSearchParams({ grant_type: 'refresh_token', refresh_token: token, client_id: provider.info.client_id }),
+        });
+      const second = new URL(MCP_URL_2).origin;
+      const first = provider.tokens().refresh_token;
+      const res = await refresh(second, first);
+      assert.equal(res.status, 200, 'the other instance knows the refresh token');
+      const next = await res.json();
+      // Its access token works on both instances: one key set, in the shared store.
+      for (const url of [MCP_URL_2, MCP_URL]) {
+        const other = new Client({ name: 'e2e-shared', version: '1' });
+        await other.connect(
+          new StreamableHTTPClientTransport(new URL(url), { requestInit: { headers: { authorization: `Bearer ${next.access_token}` } } }),
+        );
+        const listed = await other.callTool({ name: 'list_notes', arguments: {} });
+        assert.ok(!listed.isError, `${url}: ${text(listed)}`);
+        await other.close();
+      }
+      // The token the other instance rotated out is spent here too.
+      const replay = await refresh(ISSUER, first);
+      assert.equal(replay.status, 400);
+      assert.equal((await replay.json()).error, 'invalid_grant');
+    });
+  }
 
   if (MODE === 'proxy') {
     test('the upstream saw only the proxy, with its secret and PKCE', async () => {
