@@ -293,6 +293,50 @@ describe(`notes with its own authorization server (${MODE})`, () => {
   }
 
   if (MODE === 'proxy') {
+    test('an upstream callback in another browser than the approving one is refused', async () => {
+      // The attacker approves a request in their own browser and hands the upstream login to
+      // the victim, whose browser then lands on notes' callback without the consent cookie.
+      const register = await fetch(`${ISSUER}/register`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ client_name: 'attacker', redirect_uris: [REDIRECT] }),
+      });
+      const { client_id } = await register.json();
+      const verifier = crypto.randomBytes(32).toString('base64url');
+      const authorize = new URL(`${ISSUER}/authorize`);
+      authorize.search = new URLSearchParams({
+        response_type: 'code',
+        client_id,
+        redirect_uri: REDIRECT,
+        state: 's',
+        code_challenge: crypto.createHash('sha256').update(verifier).digest('base64url'),
+        code_challenge_method: 'S256',
+      }).toString();
+      const attacker = new Browser();
+      const consent = await (await attacker.request(authorize)).text();
+      const approved = await attacker.request(`${ISSUER}/oauth/consent`, {
+        method: 'POST',
+        form: { txn: field(consent, 'txn'), csrf: field(consent, 'csrf'), decision: 'approve' },
+      });
+      const upstreamLogin = new URL(approved.headers.get('location'));
+      assert.equal(upstreamLogin.origin, new URL(UPSTREAM).origin);
+      const victim = new Browser();
+      let res = await victim.request(upstreamLogin);
+      let next = new URL(res.headers.get('location'), upstreamLogin);
+      for (let hop = 0; hop < 10 && next.origin !== ISSUER; hop++) {
+        res = await victim.request(next);
+        if (res.status === 200) {
+          const prompt = await res.json();
+          res = await victim.request(new URL(prompt.login, UPSTREAM), { method: 'POST', form: { login: 'bob' } });
+        }
+        next = new URL(res.headers.get('location'), next);
+      }
+      assert.equal(next.pathname, '/auth/callback');
+      const callback = await victim.request(next);
+      assert.equal(callback.status, 403);
+      assert.equal(callback.headers.get('location'), null, 'no code reaches anyone');
+    });
+
     test('the upstream saw only the proxy, with its secret and PKCE', async () => {
       const requests = await (await fetch(`${UPSTREAM}/debug/token-requests`)).json();
       const codes = requests.filter((r) => r.grant_type === 'authorization_code');
