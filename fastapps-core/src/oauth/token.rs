@@ -70,6 +70,26 @@ fn form(body: &[u8]) -> Result<HashMap<String, String>, String> {
     Ok(params)
 }
 
+/// What `/token` and `/revoke` check first, in this order: the rate limit, the size, the form
+/// and the client. `Ok((client_id, parameters))` or the refusal to send.
+async fn client_request(
+    oauth: &OAuthRuntime,
+    endpoint: Endpoint,
+    peer: Peer,
+    headers: &HeaderMap,
+    body: &[u8],
+) -> Result<(String, HashMap<String, String>), Response> {
+    if let Some(refused) = oauth.limit(endpoint, peer) {
+        return Err(refused);
+    }
+    if body.len() > MAX_BODY {
+        return Err(oauth_error(StatusCode::PAYLOAD_TOO_LARGE, "invalid_request", "the request is too large"));
+    }
+    let params = form(body).map_err(|e| oauth_error(StatusCode::BAD_REQUEST, "invalid_request", &e))?;
+    let client_id = client_of(oauth, headers, &params).await?;
+    Ok((client_id, params))
+}
+
 /// The client of a token or revocation request: public clients name themselves with
 /// `client_id`; no client here has a secret.
 async fn client_of(
@@ -101,18 +121,8 @@ pub(crate) async fn token(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    if let Some(refused) = oauth.limit(Endpoint::Token, peer) {
-        return refused;
-    }
-    if body.len() > MAX_BODY {
-        return oauth_error(StatusCode::PAYLOAD_TOO_LARGE, "invalid_request", "the request is too large");
-    }
-    let params = match form(&body) {
-        Ok(params) => params,
-        Err(e) => return oauth_error(StatusCode::BAD_REQUEST, "invalid_request", &e),
-    };
-    let client_id = match client_of(&oauth, &headers, &params).await {
-        Ok(client_id) => client_id,
+    let (client_id, params) = match client_request(&oauth, Endpoint::Token, peer, &headers, &body).await {
+        Ok(request) => request,
         Err(refused) => return refused,
     };
     match params.get("grant_type").map(String::as_str) {
@@ -264,18 +274,8 @@ pub(crate) async fn revoke(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    if let Some(refused) = oauth.limit(Endpoint::Revoke, peer) {
-        return refused;
-    }
-    if body.len() > MAX_BODY {
-        return oauth_error(StatusCode::PAYLOAD_TOO_LARGE, "invalid_request", "the request is too large");
-    }
-    let params = match form(&body) {
-        Ok(params) => params,
-        Err(e) => return oauth_error(StatusCode::BAD_REQUEST, "invalid_request", &e),
-    };
-    let client_id = match client_of(&oauth, &headers, &params).await {
-        Ok(client_id) => client_id,
+    let (client_id, params) = match client_request(&oauth, Endpoint::Revoke, peer, &headers, &body).await {
+        Ok(request) => request,
         Err(refused) => return refused,
     };
     let Some(token) = params.get("token") else {
