@@ -17,7 +17,7 @@
 
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -151,7 +151,10 @@ function inspector(args) {
       process.execPath,
       [INSPECTOR_JS, '--cli', MCP_URL, '--transport', 'http', '--format', 'json', ...args],
       { env: { ...process.env, HOME: home, NO_COLOR: '1' }, timeout: 60_000 },
-      (error, stdout, stderr) => resolve({ code: error ? (error.code ?? 1) : 0, stdout, stderr }),
+      (error, stdout, stderr) => {
+        rmSync(home, { recursive: true, force: true });
+        resolve({ code: error ? (error.code ?? 1) : 0, stdout, stderr });
+      },
     );
   });
 }

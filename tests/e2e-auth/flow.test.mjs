@@ -34,6 +34,8 @@ import {
   UnauthorizedError as ModernUnauthorizedError,
 } from '@modelcontextprotocol/client';
 
+import { MemoryOAuthProvider } from './memory-provider.mjs';
+
 const MCP_URL = requiredEnv('MCP_URL');
 const ISSUER = requiredEnv('ISSUER');
 const MAX_LEEWAY = Number(process.env.E2E_AUTH_MAX_LEEWAY ?? 60);
@@ -220,79 +222,19 @@ class CookieJar {
   }
 }
 
-class HeadlessOAuthProvider {
+class HeadlessOAuthProvider extends MemoryOAuthProvider {
   /**
    * @param {string} account  the IdP account the simulated user logs in as
    * @param {string} redirectUrl  the client's redirect_uri (nothing listens there)
    * @param {Trace} trace
    */
   constructor(account, redirectUrl, trace) {
-    this.account = account;
-    this._redirectUrl = redirectUrl;
+    super(account, redirectUrl, `fastapps-rs e2e-auth (${account})`);
     this.trace = trace;
     this.jar = new CookieJar();
-    this._clientInformation = undefined;
-    this._tokens = undefined;
-    this._codeVerifier = undefined;
-    this._state = undefined;
-    /** Every token set saved, with the time it was saved. */
-    this.tokenHistory = [];
     /** Every authorization URL the SDK sent the user to, with what came back. */
     this.authorizations = [];
-    this.invalidations = [];
     this.pendingCode = undefined;
-  }
-
-  get redirectUrl() {
-    return this._redirectUrl;
-  }
-
-  get clientMetadata() {
-    return {
-      client_name: `fastapps-rs e2e-auth (${this.account})`,
-      redirect_uris: [this._redirectUrl],
-      grant_types: ['authorization_code', 'refresh_token'],
-      response_types: ['code'],
-      token_endpoint_auth_method: 'none',
-    };
-  }
-
-  state() {
-    this._state = crypto.randomBytes(16).toString('base64url');
-    return this._state;
-  }
-
-  clientInformation() {
-    return this._clientInformation;
-  }
-
-  saveClientInformation(info) {
-    this._clientInformation = info;
-  }
-
-  tokens() {
-    return this._tokens;
-  }
-
-  saveTokens(tokens) {
-    this._tokens = tokens;
-    this.tokenHistory.push({ at: Date.now(), tokens });
-  }
-
-  saveCodeVerifier(verifier) {
-    this._codeVerifier = verifier;
-  }
-
-  codeVerifier() {
-    if (!this._codeVerifier) throw new Error('no code verifier saved');
-    return this._codeVerifier;
-  }
-
-  invalidateCredentials(scope) {
-    this.invalidations.push(scope);
-    if (scope === 'all' || scope === 'client') this._clientInformation = undefined;
-    if (scope === 'all' || scope === 'tokens') this._tokens = undefined;
-    if (scope === 'all' || scope === 'verifier') this._codeVerifier = undefined;
   }
 
   /** The SDK's "open the browser": here the login is done at once, over HTTP. */

@@ -26,6 +26,8 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { UnauthorizedError } from '@modelcontextprotocol/sdk/client/auth.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 
+import { MemoryOAuthProvider } from './memory-provider.mjs';
+
 const MCP_URL = process.env.MCP_URL;
 const MODE = process.env.AS_MODE;
 const UPSTREAM = process.env.UPSTREAM;
@@ -129,48 +131,11 @@ async function signIn(browser, authorizationUrl, account) {
 }
 
 /** The SDK's OAuth client provider, in memory; the "browser" signs `account` in. */
-class Provider {
+class Provider extends MemoryOAuthProvider {
   constructor(account) {
-    this.account = account;
+    super(account, REDIRECT, `notes e2e (${account})`);
     this.browser = new Browser();
-    this.info = undefined;
-    this.saved = undefined;
-    this.verifier = undefined;
     this.code = undefined;
-  }
-  get redirectUrl() {
-    return REDIRECT;
-  }
-  get clientMetadata() {
-    return {
-      client_name: `notes e2e (${this.account})`,
-      redirect_uris: [REDIRECT],
-      grant_types: ['authorization_code', 'refresh_token'],
-      response_types: ['code'],
-      token_endpoint_auth_method: 'none',
-    };
-  }
-  state() {
-    this._state = crypto.randomBytes(16).toString('base64url');
-    return this._state;
-  }
-  clientInformation() {
-    return this.info;
-  }
-  saveClientInformation(info) {
-    this.info = info;
-  }
-  tokens() {
-    return this.saved;
-  }
-  saveTokens(tokens) {
-    this.saved = tokens;
-  }
-  saveCodeVerifier(verifier) {
-    this.verifier = verifier;
-  }
-  codeVerifier() {
-    return this.verifier;
   }
   async redirectToAuthorization(url) {
     const back = await signIn(this.browser, url, this.account);
@@ -247,7 +212,7 @@ describe(`notes with its own authorization server (${MODE})`, () => {
     const refresh = (token) =>
       fetch(`${ISSUER}/token`, {
         method: 'POST',
-        body: new URLSearchParams({ grant_type: 'refresh_token', refresh_token: token, client_id: provider.info.client_id }),
+        body: new URLSearchParams({ grant_type: 'refresh_token', refresh_token: token, client_id: provider.clientInformation().client_id }),
       });
     const first = provider.tokens().refresh_token;
     const res = await refresh(first);
@@ -268,7 +233,7 @@ describe(`notes with its own authorization server (${MODE})`, () => {
       const refresh = (origin, token) =>
         fetch(`${origin}/token`, {
           method: 'POST',
-          body: new URLSearchParams({ grant_type: 'refresh_token', refresh_token: token, client_id: provider.info.client_id }),
+          body: new URLSearchParams({ grant_type: 'refresh_token', refresh_token: token, client_id: provider.clientInformation().client_id }),
         });
       const second = new URL(MCP_URL_2).origin;
       const first = provider.tokens().refresh_token;
