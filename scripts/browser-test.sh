@@ -44,97 +44,34 @@ section() {
     printf '\n==> %s\n' "$*"
 }
 
-# ---------------------------------------------------------------------------------------
-# Cleanup: stop whatever this script started, whatever happens.
-
 SERVER_PID=
-TEST_PID=
 WORK_DIR=
 
-# shellcheck disable=SC2317 # invoked by the EXIT trap
-cleanup() {
-    local status=$?
-    if [[ -n $TEST_PID ]]; then
-        stop_pid "$TEST_PID"
-        TEST_PID=
-    fi
-    if [[ -n $SERVER_PID ]]; then
-        stop_pid "$SERVER_PID"
-        SERVER_PID=
-    fi
-    if [[ -n $WORK_DIR && -d $WORK_DIR ]]; then
-        # An empty one (a failure before the server started) is not worth keeping.
-        if rmdir -- "$WORK_DIR" 2>/dev/null; then
-            :
-        else
-            printf '\nbrowser-test: screenshots and logs in %s\n' "$WORK_DIR" >&2
-        fi
-    fi
-    exit "$status"
-}
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
-
-# stop_pid/alive, Chromium and the Node tooling.
 # shellcheck source=lib/process.sh
 source "$REPO_ROOT/scripts/lib/process.sh"
+# shellcheck source=lib/setup.sh
+source "$REPO_ROOT/scripts/lib/setup.sh"
 # shellcheck source=lib/browser.sh
 source "$REPO_ROOT/scripts/lib/browser.sh"
+stop_on_exit browser-test
 
 # ---------------------------------------------------------------------------------------
 # The pizzaz server.
 
-build_server() {
-    if [[ -n ${BROWSER_TEST_SERVER_BIN:-} ]]; then
-        SERVER_BIN=$BROWSER_TEST_SERVER_BIN
-        echo "Using BROWSER_TEST_SERVER_BIN=$SERVER_BIN (not building)"
-    else
-        echo "+ cargo build --locked -p pizzaz"
-        cargo build --locked -p pizzaz || die "cargo build -p pizzaz failed"
-        local target_dir
-        # The target directory as cargo sees it (honours CARGO_TARGET_DIR and cargo config).
-        target_dir=$(cargo metadata --format-version 1 --no-deps --locked |
-            "$NODE" -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>console.log(JSON.parse(s).target_directory))') ||
-            die "cargo metadata failed"
-        SERVER_BIN=$target_dir/debug/pizzaz
-    fi
-    [[ -x $SERVER_BIN ]] || die "server binary not found or not executable: $SERVER_BIN"
-}
-
 # Starts the server on a free port of 127.0.0.1 and waits for its "listening on" line.
 # Sets SERVER_PID, SERVER_URL.
 start_server() {
-    local out=$WORK_DIR/server-stdout.log line deadline
+    local out=$WORK_DIR/server-stdout.log
     SERVER_LOG=$WORK_DIR/server-stderr.log
-    SERVER_URL=
     : >"$out"
     echo "+ $SERVER_BIN --host 127.0.0.1 --port 0"
     # In its own session/process group, so that stopping it also stops anything it spawned.
     NO_COLOR=1 setsid "$SERVER_BIN" --host 127.0.0.1 --port 0 >"$out" 2>"$SERVER_LOG" </dev/null &
     SERVER_PID=$!
-    deadline=$((SECONDS + STARTUP_TIMEOUT))
-    while :; do
-        # `read` succeeds only once a complete (newline-terminated) line is there.
-        if IFS= read -r line <"$out"; then
-            if [[ $line =~ ^listening\ on\ (http://127\.0\.0\.1:[0-9]+/mcp)$ ]]; then
-                SERVER_URL=${BASH_REMATCH[1]}
-                break
-            fi
-            server_failed "unexpected first stdout line from the server: '$line'" \
-                "(expected 'listening on http://127.0.0.1:<port>/mcp')"
-        fi
-        if ! alive "$SERVER_PID"; then
-            local status=0
-            wait "$SERVER_PID" || status=$?
-            SERVER_PID=
-            server_failed "server exited with status $status before listening"
-        fi
-        if ((SECONDS >= deadline)); then
-            server_failed "server did not print its 'listening on' line within ${STARTUP_TIMEOUT}s"
-        fi
-        sleep 0.1
-    done
+    track "$SERVER_PID"
+    wait_first_line server "$SERVER_PID" "$out" '^listening on (http://127\.0\.0\.1:[0-9]+/mcp)$' \
+        "$STARTUP_TIMEOUT" || server_failed "$FIRST_LINE_ERROR"
+    SERVER_URL=$FIRST_MATCH
     echo "Server (pid $SERVER_PID) listening on $SERVER_URL; logs in $WORK_DIR/server-*.log"
 }
 
@@ -161,26 +98,19 @@ command -v timeout >/dev/null || die "timeout (coreutils) not found"
 command -v setsid >/dev/null || die "setsid (util-linux) not found"
 command -v sha256sum >/dev/null || die "sha256sum (coreutils) not found"
 
-if [[ -n ${BROWSER_TEST_OUTPUT_DIR:-} ]]; then
-    mkdir -p "$BROWSER_TEST_OUTPUT_DIR"
-    WORK_DIR=$(cd "$BROWSER_TEST_OUTPUT_DIR" && pwd)
-else
-    WORK_DIR=$(mktemp -d "${TMPDIR:-/tmp}/fastapps-browser-test.XXXXXX")
-fi
-case $WORK_DIR/ in
-"$REPO_ROOT"/*) die "BROWSER_TEST_OUTPUT_DIR must be outside the repository" ;;
-esac
+make_work_dir browser-test "${BROWSER_TEST_OUTPUT_DIR:-}"
+KEEP_WORK_DIR=1 # the screenshots are worth a look after a success too
 
 section "Browser test: Chromium"
 ensure_chromium
 "$CHROMIUM" --version 2>/dev/null || true
 
 section "Browser test: Node tooling"
-install_tools
-check_node
+install_browser_tools
 
 section "Browser test: building the pizzaz server"
-build_server
+build_binary pizzaz "$NODE" "${BROWSER_TEST_SERVER_BIN:-}"
+SERVER_BIN=$BINARY
 
 section "Browser test: pizzaz widgets in an MCP Apps host (headless Chromium)"
 start_server
@@ -190,8 +120,8 @@ MCP_URL=$SERVER_URL CHROMIUM=$CHROMIUM BROWSER_TEST_OUTPUT_DIR=$WORK_DIR \
     setsid timeout --kill-after=10 "$RUN_TIMEOUT" \
     "$NODE" --test-reporter=spec "$TOOLS_DIR/widgets.test.mjs" </dev/null &
 TEST_PID=$!
-wait "$TEST_PID" || TEST_STATUS=$?
-TEST_PID=
+track "$TEST_PID"
+wait_tracked "$TEST_PID" || TEST_STATUS=$?
 if ((TEST_STATUS == 124 || TEST_STATUS == 137)); then
     echo "browser-test: the test timed out after ${RUN_TIMEOUT}s" >&2
 fi

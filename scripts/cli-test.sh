@@ -37,22 +37,12 @@ section() {
 
 # shellcheck source=lib/process.sh
 source "$REPO_ROOT/scripts/lib/process.sh"
+# shellcheck source=lib/setup.sh
+source "$REPO_ROOT/scripts/lib/setup.sh"
 # shellcheck source=lib/browser.sh
 source "$REPO_ROOT/scripts/lib/browser.sh"
 
-TEST_PID=
-# shellcheck disable=SC2317 # invoked by the EXIT trap
-cleanup() {
-    local status=$?
-    if [[ -n $TEST_PID ]]; then
-        stop_pid "$TEST_PID"
-        TEST_PID=
-    fi
-    exit "$status"
-}
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
+stop_on_exit cli-test
 
 command -v setsid >/dev/null || die "setsid (util-linux) not found"
 command -v timeout >/dev/null || die "timeout (coreutils) not found"
@@ -61,17 +51,13 @@ section "CLI test: Chromium"
 ensure_chromium
 
 section "CLI test: Node tooling"
-install_tools
-check_node
+install_browser_tools
 
 section "CLI test: building fastapps"
 echo "+ cargo build --locked -p fastapps-cli"
 cargo build --locked -p fastapps-cli || die "cargo build -p fastapps-cli failed"
-# The target directory as cargo sees it; the new project shares it, so the framework's
-# crates compile once.
-TARGET_DIR=$(cargo metadata --format-version 1 --no-deps --locked |
-    "$NODE" -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>console.log(JSON.parse(s).target_directory))') ||
-    die "cargo metadata failed"
+# The new project shares the target directory, so the framework's crates compile once.
+TARGET_DIR=$(cargo_target_dir "$NODE")
 FASTAPPS_BIN=$TARGET_DIR/debug/fastapps
 [[ -x $FASTAPPS_BIN ]] || die "$FASTAPPS_BIN was not built"
 
@@ -82,8 +68,8 @@ FASTAPPS_BIN=$FASTAPPS_BIN FASTAPPS_PATH=$REPO_ROOT CARGO_TARGET_DIR=$TARGET_DIR
     setsid timeout --kill-after=10 "$RUN_TIMEOUT" \
     "$NODE" --test-reporter=spec "$TOOLS_DIR/scaffold.test.mjs" </dev/null &
 TEST_PID=$!
-wait "$TEST_PID" || TEST_STATUS=$?
-TEST_PID=
+track "$TEST_PID"
+wait_tracked "$TEST_PID" || TEST_STATUS=$?
 if ((TEST_STATUS == 124 || TEST_STATUS == 137)); then
     echo "cli-test: the test timed out after ${RUN_TIMEOUT}s" >&2
 fi

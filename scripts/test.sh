@@ -39,6 +39,8 @@ die() {
     exit 1
 }
 
+# shellcheck source=lib/setup.sh
+source scripts/lib/setup.sh
 # shellcheck source=lib/redis.sh
 source scripts/lib/redis.sh
 
