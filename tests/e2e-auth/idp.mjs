@@ -24,7 +24,9 @@
 // Upstream mode (UPSTREAM_CLIENT_ID set): the provider behind the app's own authorization
 // server (its OAuth proxy). Dynamic registration is off; one pre-registered confidential
 // client (client_secret_basic, redirect URI UPSTREAM_REDIRECT_URI) signs users in with
-// `openid profile email` and gets ID tokens (RS256, `nonce` echoed) naming `sub`, `name`, `email`.
+// `openid profile email` and gets ID tokens (RS256, `nonce` echoed) naming `sub`, `name`, `email`
+// and `roles`: the scopes of RESOURCE_SCOPES the account may be granted, as Entra ID app roles
+// would be (the proxy reads them with FASTAPPS_OAUTH_UPSTREAM_SCOPES_CLAIM=roles).
 //
 // Environment:
 //   ACCESS_TOKEN_TTL  access token lifetime in seconds (default 60)
@@ -121,7 +123,9 @@ const configuration = {
     : [],
   scopes: ['openid', 'profile', 'email', ...RESOURCE_SCOPES],
   responseTypes: ['code'],
-  claims: { openid: ['sub'], profile: ['name'], email: ['email'] },
+  claims: { openid: ['sub'], profile: ['name', 'roles'], email: ['email'] },
+  // The profile claims in the ID token itself, as Auth0 and Entra ID put them.
+  conformIdTokenClaims: false,
   jwks: { keys: [signingJwk] },
   cookies: { keys: [crypto.randomBytes(32).toString('base64url')] },
   pkce: { required: () => true },
@@ -172,7 +176,12 @@ const configuration = {
     if (!Object.hasOwn(ACCOUNTS, id)) return undefined;
     return {
       accountId: id,
-      claims: async () => ({ sub: id, name: id[0].toUpperCase() + id.slice(1), email: `${id}@example.com` }),
+      claims: async () => ({
+        sub: id,
+        name: id[0].toUpperCase() + id.slice(1),
+        email: `${id}@example.com`,
+        roles: [...ACCOUNTS[id]],
+      }),
     };
   },
   interactions: { url: (_ctx, interaction) => `/interaction/${interaction.uid}` },

@@ -21,9 +21,9 @@
 //!   settings at all starts this way.
 //! - **`proxy`**: the app's own authorization server in front of an OIDC provider where it has a
 //!   pre-registered client: `FASTAPPS_OAUTH_UPSTREAM_ISSUER`, `_CLIENT_ID`, `_CLIENT_SECRET`
-//!   (optional `_SCOPES`, `_AUDIENCE`), or Auth0's `AUTH0_DOMAIN`, `AUTH0_CLIENT_ID`,
-//!   `AUTH0_CLIENT_SECRET`, `AUTH0_AUDIENCE`. Register `<public URL>/auth/callback` as its
-//!   redirect URI.
+//!   (optional `_SCOPES`, `_AUDIENCE`, `_SCOPES_CLAIM`), or Auth0's `AUTH0_DOMAIN`,
+//!   `AUTH0_CLIENT_ID`, `AUTH0_CLIENT_SECRET`, `AUTH0_AUDIENCE`. Register
+//!   `<public URL>/auth/callback` as its redirect URI.
 //! - **`jwt`**: tokens of an external authorization server such as Auth0, verified here:
 //!
 //! | variable | meaning | default |

@@ -33,6 +33,8 @@ pub use jsonwebtoken::Algorithm;
 #[cfg(feature = "oauth")]
 pub(crate) use jwks::LocalKeys;
 pub use jwt::JwtVerifier;
+#[cfg(feature = "oauth")]
+pub(crate) use jwt::scopes_from;
 pub(crate) use metadata::metadata_router;
 
 /// GETs a JSON document with the identity-provider fetch rules (https or loopback http,

@@ -55,7 +55,7 @@ pub use dev::{DevUser, DevUsers};
 pub use ratelimit::{Endpoint, Quota, RateLimits};
 pub use redirect::ApplicationType;
 pub use store::{Collection, MemoryStore, Store, StoreError};
-pub use upstream::Upstream;
+pub use upstream::{Upstream, UpstreamUser};
 
 pub(crate) use runtime::OAuthRuntime;
 

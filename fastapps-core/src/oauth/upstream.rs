@@ -23,6 +23,19 @@ enum Identity {
     UserInfo { url: String, subject: String },
 }
 
+/// Who signed in upstream, as a [`Upstream::scope_policy`] sees them.
+#[derive(Debug)]
+#[non_exhaustive]
+pub struct UpstreamUser<'a> {
+    /// The stable user id: the ID token's `sub` (GitHub: the user's numeric id).
+    pub subject: &'a str,
+    /// Every claim of the verified ID token (GitHub: the user API's document).
+    pub claims: &'a serde_json::Map<String, serde_json::Value>,
+}
+
+/// What [`Upstream::scope_policy`] keeps.
+type ScopePolicy = Arc<dyn Fn(&UpstreamUser<'_>) -> Option<Vec<String>> + Send + Sync>;
+
 /// The upstream provider of [`AuthorizationServer::proxy`](super::AuthorizationServer::proxy).
 #[derive(Clone)]
 pub struct Upstream {
@@ -36,6 +49,7 @@ pub struct Upstream {
     authorize_params: Vec<(String, String)>,
     token_params: Vec<(String, String)>,
     identity: Identity,
+    scope_policy: Option<ScopePolicy>,
 }
 
 impl std::fmt::Debug for Upstream {
@@ -64,6 +78,7 @@ impl Upstream {
             authorize_params: Vec::new(),
             token_params: Vec::new(),
             identity: Identity::IdToken,
+            scope_policy: None,
         }
     }
 
@@ -119,6 +134,7 @@ impl Upstream {
             authorize_params: Vec::new(),
             token_params: Vec::new(),
             identity: Identity::UserInfo { url: "https://api.github.com/user".into(), subject: "id".into() },
+            scope_policy: None,
         }
     }
 
@@ -150,6 +166,39 @@ impl Upstream {
         self
     }
 
+    /// Which scopes each user may be granted at most, decided from who they are upstream: `None`
+    /// from `policy` lets the user be granted any scope the server offers. Without a policy
+    /// every user who signs in upstream may be granted every scope they approve, so an app
+    /// that lets anyone with an account at the provider sign in but only some of them write
+    /// says so here (or with [`scopes_from_claim`](Self::scopes_from_claim)).
+    ///
+    /// ```
+    /// use fastapps_core::oauth::Upstream;
+    ///
+    /// let upstream = Upstream::google("id", "secret").scope_policy(|user| {
+    ///     let staff = user.claims.get("hd").and_then(|d| d.as_str()) == Some("example.com");
+    ///     (!staff).then(|| vec!["read:notes".to_owned()])
+    /// });
+    /// ```
+    #[must_use]
+    pub fn scope_policy(
+        mut self,
+        policy: impl Fn(&UpstreamUser<'_>) -> Option<Vec<String>> + Send + Sync + 'static,
+    ) -> Self {
+        self.scope_policy = Some(Arc::new(policy));
+        self
+    }
+
+    /// A [`scope_policy`](Self::scope_policy) that reads the scopes a user may be granted from
+    /// a claim of theirs upstream (an array of strings or a space-separated string), such as
+    /// the `roles` of Entra ID app roles or a `permissions` claim an Auth0 Action adds. A user
+    /// without the claim may be granted no scope.
+    #[must_use]
+    pub fn scopes_from_claim(self, claim: impl Into<String>) -> Self {
+        let claim = [claim.into()];
+        self.scope_policy(move |user| Some(crate::auth::scopes_from(user.claims, &claim)))
+    }
+
     /// The provider from the environment, `None` when nothing names one:
     ///
     /// | variable | meaning |
@@ -158,6 +207,7 @@ impl Upstream {
     /// | `FASTAPPS_OAUTH_UPSTREAM_CLIENT_ID`, `FASTAPPS_OAUTH_UPSTREAM_CLIENT_SECRET` | the pre-registered client |
     /// | `FASTAPPS_OAUTH_UPSTREAM_SCOPES` | scopes asked upstream, space separated (default `openid profile email`) |
     /// | `FASTAPPS_OAUTH_UPSTREAM_AUDIENCE` | Auth0's `audience` |
+    /// | `FASTAPPS_OAUTH_UPSTREAM_SCOPES_CLAIM` | the user's claim naming the scopes they may be granted ([`scopes_from_claim`](Self::scopes_from_claim)) |
     ///
     /// Auth0's names work too: `AUTH0_DOMAIN`, `AUTH0_CLIENT_ID`, `AUTH0_CLIENT_SECRET`, `AUTH0_AUDIENCE`.
     pub fn from_env() -> Result<Option<Self>, String> {
@@ -183,8 +233,12 @@ impl Upstream {
         } else {
             return Ok(None);
         };
-        Ok(Some(match var("FASTAPPS_OAUTH_UPSTREAM_SCOPES") {
+        let upstream = match var("FASTAPPS_OAUTH_UPSTREAM_SCOPES") {
             Some(scopes) => upstream.scopes(scopes.split_whitespace()),
+            None => upstream,
+        };
+        Ok(Some(match var("FASTAPPS_OAUTH_UPSTREAM_SCOPES_CLAIM") {
+            Some(claim) => upstream.scopes_from_claim(claim),
             None => upstream,
         }))
     }
@@ -398,6 +452,7 @@ impl UpstreamRuntime {
                     principal.name = principal.name.or_else(|| user["name"].as_str().map(str::to_owned));
                     principal.email = principal.email.or_else(|| user["email"].as_str().map(str::to_owned));
                 }
+                principal.allowed_scopes = self.allowed_scopes(&principal.subject, claims);
                 principal
             }
             Identity::UserInfo { url, subject } => {
@@ -407,16 +462,27 @@ impl UpstreamRuntime {
                     serde_json::Value::Number(n) => n.to_string(),
                     _ => return Err(format!("the upstream user API gave no {subject:?}")),
                 };
+                let allowed_scopes = self.allowed_scopes(&id, user.as_object().unwrap_or(&serde_json::Map::new()));
                 Principal {
-                    subject: id,
                     name: user["name"].as_str().or(user["login"].as_str()).map(str::to_owned),
                     email: user["email"].as_str().map(str::to_owned),
-                    allowed_scopes: None,
+                    subject: id,
+                    allowed_scopes,
                     auth_time: now,
                 }
             }
         };
         Ok((tokens, principal))
+    }
+
+    /// What the scope policy, if any, allows the user.
+    fn allowed_scopes(
+        &self,
+        subject: &str,
+        claims: &serde_json::Map<String, serde_json::Value>,
+    ) -> Option<Vec<String>> {
+        let policy = self.config.scope_policy.as_ref()?;
+        policy(&UpstreamUser { subject, claims })
     }
 
     /// GETs a user-info document with the upstream access token.
@@ -432,5 +498,42 @@ impl UpstreamRuntime {
             .json()
             .await
             .map_err(|e| format!("the upstream user API: {e}"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::{Map, Value, json};
+
+    use super::*;
+
+    fn allowed(upstream: &Upstream, claims: Value) -> Option<Vec<String>> {
+        let claims: Map<String, Value> = serde_json::from_value(claims).unwrap();
+        let policy = upstream.scope_policy.as_ref()?;
+        policy(&UpstreamUser { subject: "u1", claims: &claims })
+    }
+
+    #[test]
+    fn without_a_policy_every_scope_may_be_granted() {
+        assert_eq!(allowed(&Upstream::google("id", "secret"), json!({ "sub": "u1" })), None);
+    }
+
+    #[test]
+    fn scopes_from_a_claim_as_array_or_string_and_none_without_it() {
+        let upstream = Upstream::oidc("https://idp.example", "id", "secret").scopes_from_claim("roles");
+        let scopes = |claims| allowed(&upstream, claims).unwrap();
+        assert_eq!(scopes(json!({ "roles": ["read", "write", 7] })), ["read", "write"]);
+        assert_eq!(scopes(json!({ "roles": "read  write" })), ["read", "write"]);
+        assert!(scopes(json!({ "sub": "u1" })).is_empty(), "no claim: no scope");
+        assert!(scopes(json!({ "roles": { "read": true } })).is_empty(), "not a list: no scope");
+    }
+
+    #[test]
+    fn a_policy_sees_the_subject_and_the_claims() {
+        let upstream = Upstream::github("id", "secret").scope_policy(|user| {
+            (user.subject == "u1" && user.claims["login"] == "octocat").then(|| vec!["admin".to_owned()])
+        });
+        assert_eq!(allowed(&upstream, json!({ "login": "octocat" })), Some(vec!["admin".to_owned()]));
+        assert_eq!(allowed(&upstream, json!({ "login": "someone" })), None);
     }
 }
