@@ -10,7 +10,7 @@ mod widgets;
 use anyhow::Context as _;
 use fastapps_core::WidgetMcpServer;
 use fastapps_core::auth::Auth;
-use fastapps_core::oauth::{AuthorizationServer, DevUsers};
+use fastapps_core::oauth::{AuthorizationServer, DevUsers, Upstream};
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
@@ -27,17 +27,29 @@ async fn main() -> anyhow::Result<()> {
     let listener =
         tokio::net::TcpListener::bind(addr.to_string()).await.with_context(|| format!("cannot listen on {addr}"))?;
     let listen_url = format!("http://{}{}", listener.local_addr()?, builder.endpoint_path());
-    // Who signs users in: the identity provider FASTAPPS_AUTH_ISSUER_URL names (see
-    // .env.example); else, under `fastapps dev`, the development sign-in with the test accounts
-    // of dev-users.toml; else nobody, and #[auth_required] tools refuse every call.
-    let builder = match Auth::from_env_opt()? {
-        Some(auth) => builder.auth(auth.default_resource_server_url(&listen_url)),
-        None if std::env::var("FASTAPPS_DEV_AUTH").is_ok_and(|v| v == "1") => {
-            let users = DevUsers::from_file("dev-users.toml").map_err(anyhow::Error::msg)?;
-            let server = AuthorizationServer::development(users).settings_from_env().await.map_err(anyhow::Error::msg)?;
-            builder.authorization_server(server).auth(Auth::local().default_resource_server_url(&listen_url))
+    // Who signs users in (see .env.example): the identity provider FASTAPPS_AUTH_ISSUER_URL
+    // names; else this server's own authorization server in front of the provider
+    // FASTAPPS_OAUTH_UPSTREAM_* (or AUTH0_*) names, for providers that cannot register MCP
+    // clients; else, under `fastapps dev`, the development sign-in with the test accounts of
+    // dev-users.toml; else nobody, and #[auth_required] tools refuse every call.
+    let builder = if let Some(auth) = Auth::from_env_opt()? {
+        builder.auth(auth.default_resource_server_url(&listen_url))
+    } else {
+        let own_server = match Upstream::from_env().map_err(anyhow::Error::msg)? {
+            Some(upstream) => Some(AuthorizationServer::proxy(upstream)),
+            None if std::env::var("FASTAPPS_DEV_AUTH").is_ok_and(|v| v == "1") => {
+                let users = DevUsers::from_file("dev-users.toml").map_err(anyhow::Error::msg)?;
+                Some(AuthorizationServer::development(users))
+            }
+            None => None,
+        };
+        match own_server {
+            Some(server) => {
+                let server = server.settings_from_env().await.map_err(anyhow::Error::msg)?;
+                builder.authorization_server(server).auth(Auth::local().default_resource_server_url(&listen_url))
+            }
+            None => builder,
         }
-        None => builder,
     };
     let server = builder.build_server()?;
     println!("listening on {listen_url}");
