@@ -14,7 +14,8 @@
 # client registering with notes itself:
 #   - the OAuth proxy (`notes --auth proxy`) in front of idp.mjs in upstream mode (one
 #     pre-registered confidential client, dynamic registration off): consent at notes, login
-#     upstream, back through /auth/callback, notes' tokens;
+#     upstream, back through /auth/callback, notes' tokens, with the scopes the user's upstream
+#     `roles` claim allows;
 #   - the development server (`notes --auth dev`), as two notes processes sharing one
 #     redis-server (Debian's package, installed when missing): a sign-in through one instance is
 #     refreshed through the other.
