@@ -3,8 +3,8 @@
 #   1. cargo fmt --check
 #   2. cargo clippy (warnings are errors)
 #   3. the test suite (cargo nextest when installed, else cargo test; doctests either way),
-#      with fastapps-core's OAuth features on, after installing Debian's redis-server for the
-#      Redis store tests when it is missing
+#      with the store's SQLite and Redis backends on, after installing Debian's redis-server
+#      for the Redis store tests when it is missing
 #   4. the end-to-end browser test of the pizzaz widgets (scripts/browser-test.sh)
 #   5. the end-to-end test of the fastapps CLI: init, create, build, the new project's tests,
 #      and `fastapps dev` with its preview page in headless Chromium (scripts/cli-test.sh)
@@ -44,8 +44,8 @@ source scripts/lib/setup.sh
 # shellcheck source=lib/redis.sh
 source scripts/lib/redis.sh
 
-# The optional features of fastapps-core that the tests and the second clippy run turn on.
-OAUTH_FEATURES=fastapps-core/oauth,fastapps-core/oauth-sqlite,fastapps-core/oauth-redis
+# The store backends the tests cover (the second clippy run checks fastapps-core without them).
+STORE_FEATURES=fastapps-store/sqlite,fastapps-store/redis
 
 section() {
     printf '\n==> %s\n' "$*"
@@ -103,8 +103,8 @@ else
     require_tool clippy clippy
     run_step "clippy" \
         cargo clippy --workspace --all-targets --locked -- -D warnings
-    # The workspace build has fastapps-core's OAuth features on (the examples use them); the
-    # crate must be clean without them too.
+    # The workspace build has the store's backends on (the notes example uses them); the core
+    # must be clean without them too.
     run_step "clippy (fastapps-core without its features)" \
         cargo clippy -p fastapps-core --all-targets --locked -- -D warnings
 fi
@@ -116,13 +116,13 @@ else
     ensure_redis_server
     if ! is_set NO_NEXTEST && cargo nextest --version >/dev/null 2>&1; then
         run_step "tests (cargo nextest)" \
-            cargo nextest run --workspace --locked --no-tests=warn --features "$OAUTH_FEATURES"
+            cargo nextest run --workspace --locked --no-tests=warn --features "$STORE_FEATURES"
         # nextest does not run doctests.
         run_step "doctests" \
-            cargo test --workspace --doc --locked --features "$OAUTH_FEATURES"
+            cargo test --workspace --doc --locked --features "$STORE_FEATURES"
     else
         run_step "tests (cargo test)" \
-            cargo test --workspace --locked --features "$OAUTH_FEATURES"
+            cargo test --workspace --locked --features "$STORE_FEATURES"
     fi
 fi
 

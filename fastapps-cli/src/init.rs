@@ -48,17 +48,14 @@ impl Framework {
         Ok(Self::Checkout(root))
     }
 
-    /// The dependency as written in the new `Cargo.toml`.
-    fn dependency(&self) -> String {
+    /// The dependency on the framework crate `name` as written in the new `Cargo.toml`.
+    fn dependency(&self, name: &str) -> String {
         match self {
             Self::Checkout(root) => {
-                let path = root.join("fastapps-core");
-                format!(
-                    "{{ path = {}, features = [\"oauth\"] }}",
-                    toml_edit::Value::from(path.to_string_lossy().into_owned())
-                )
+                let path = root.join(name);
+                format!("{{ path = {} }}", toml_edit::Value::from(path.to_string_lossy().into_owned()))
             }
-            Self::Registry => format!("{{ version = \"{}\", features = [\"oauth\"] }}", env!("CARGO_PKG_VERSION")),
+            Self::Registry => format!("\"{}\"", env!("CARGO_PKG_VERSION")),
         }
     }
 }
@@ -84,8 +81,13 @@ pub(crate) async fn init(options: Init) -> anyhow::Result<PathBuf> {
         }
     }
     let npm_name = name.to_lowercase().replace('_', "-");
-    let dependency = framework.dependency();
-    let vars = [("name", name.as_str()), ("npm_name", npm_name.as_str()), ("fastapps_core", dependency.as_str())];
+    let (core, oauth) = (framework.dependency("fastapps-core"), framework.dependency("fastapps-oauth"));
+    let vars = [
+        ("name", name.as_str()),
+        ("npm_name", npm_name.as_str()),
+        ("fastapps_core", core.as_str()),
+        ("fastapps_oauth", oauth.as_str()),
+    ];
     for file in PROJECT {
         let path = dir.join(file.path);
         if let Some(folder) = path.parent() {
@@ -168,9 +170,8 @@ mod tests {
         assert!(Framework::choose(Some("/nonexistent".into())).is_err());
         // Built from this checkout, the CLI finds it by itself.
         assert_eq!(Framework::choose(None).unwrap(), Framework::Checkout(checkout()));
-        assert_eq!(
-            Framework::Registry.dependency(),
-            format!("{{ version = \"{}\", features = [\"oauth\"] }}", env!("CARGO_PKG_VERSION"))
-        );
+        assert_eq!(Framework::Registry.dependency("fastapps-oauth"), format!("\"{}\"", env!("CARGO_PKG_VERSION")));
+        let checkout_dependency = Framework::Checkout(checkout()).dependency("fastapps-oauth");
+        assert!(checkout_dependency.starts_with("{ path = ") && checkout_dependency.contains("fastapps-oauth"));
     }
 }

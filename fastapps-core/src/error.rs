@@ -23,6 +23,105 @@ enum Kind {
 /// `Result<T, fastapps_core::Error>`.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
+/// Any error, boxed: what the traits of fastapps return where the error is the implementor's
+/// (a [`TokenVerifier`](crate::auth::TokenVerifier)'s start-up check, a
+/// [`KeySource`](crate::auth::KeySource), an [extension](crate::server::BuiltExtension)).
+pub type BoxError = Box<dyn StdError + Send + Sync + 'static>;
+
+/// Why a server could not be built. Each message names the offending item and what to do.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum BuildError {
+    /// A tool name breaks the spec's naming rule.
+    #[error("tool name {name:?} is invalid: it {reason}")]
+    InvalidToolName {
+        /// The name.
+        name: String,
+        /// What is wrong with it.
+        reason: String,
+    },
+    /// Two tools share a name.
+    #[error("two tools are named {0:?}; tool names must be unique")]
+    DuplicateTool(String),
+    /// A schema given to a tool is not a JSON object.
+    #[error(
+        "the {field} of tool {tool:?} is not a JSON object; a schema must be an object such as {{\"type\":\"object\"}}"
+    )]
+    SchemaNotObject {
+        /// The tool.
+        tool: String,
+        /// `inputSchema` or `outputSchema`.
+        field: &'static str,
+    },
+    /// Two resources share a URI.
+    #[error("two resources have the URI {0:?}; resource URIs must be unique")]
+    DuplicateResource(String),
+    /// A URI template cannot be matched.
+    #[error("resource template {template:?} is invalid: {reason}")]
+    InvalidUriTemplate {
+        /// The template.
+        template: String,
+        /// What is wrong with it.
+        reason: String,
+    },
+    /// Two resource templates are the same.
+    #[error("resource template {0:?} is registered twice")]
+    DuplicateResourceTemplate(String),
+    /// A completion is offered for an argument or variable that does not exist.
+    #[error("{owner} offers completion for {name:?}, which is not one of its {kind}")]
+    UnknownCompletionTarget {
+        /// The prompt or template.
+        owner: String,
+        /// The argument or variable named.
+        name: String,
+        /// `arguments` or `template variables`.
+        kind: &'static str,
+    },
+    /// A tool requires a scope the server does not list as supported.
+    #[error(
+        "tool {tool:?} requires the scope {scope:?}, which is not among the scopes the server supports ({supported}); \
+         add it to the supported scopes or fix the tool's attribute"
+    )]
+    UnknownScope {
+        /// The tool.
+        tool: String,
+        /// The scope.
+        scope: String,
+        /// The supported scopes, comma separated.
+        supported: String,
+    },
+    /// A widget template's HTML cannot be served.
+    #[error("widget template {template:?} cannot be served: {reason}")]
+    WidgetHtml {
+        /// The template.
+        template: String,
+        /// Why.
+        reason: String,
+    },
+    /// Two prompts share a name.
+    #[error("two prompts are named {0:?}; prompt names must be unique")]
+    DuplicatePrompt(String),
+    /// A tool's `x-mcp-header` annotation breaks the 2026-07-28 rules.
+    #[error("tool {tool:?} has an invalid x-mcp-header: {reason}")]
+    InvalidParamHeader {
+        /// The tool.
+        tool: String,
+        /// What is wrong.
+        reason: String,
+    },
+    /// A server setting is invalid.
+    #[error("invalid setting `{setting}`: {reason}")]
+    InvalidSetting {
+        /// The setting.
+        setting: &'static str,
+        /// What is wrong with it.
+        reason: String,
+    },
+    /// A list could not be serialized.
+    #[error("could not serialize the {0} list: {1}")]
+    Serialize(&'static str, String),
+}
+
 #[derive(Debug)]
 struct Message(String);
 
@@ -123,5 +222,23 @@ mod tests {
         assert!(err.as_rpc().is_none());
         assert_eq!(err.to_string(), "disk on fire");
         assert_eq!(err.into_rpc().code, -32603);
+    }
+}
+
+/// A setting read from the environment that cannot be used: what `from_env` functions return.
+/// It names the variable at fault (or `fastapps.toml`, read with them) and says what to do.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("{name}: {reason}")]
+pub struct EnvError {
+    /// The variable (or file).
+    pub name: String,
+    /// What is wrong, and what to write instead.
+    pub reason: String,
+}
+
+impl EnvError {
+    /// `name` holds something unusable, for `reason`.
+    pub fn new(name: impl Into<String>, reason: impl std::fmt::Display) -> Self {
+        Self { name: name.into(), reason: reason.to_string() }
     }
 }

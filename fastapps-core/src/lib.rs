@@ -31,8 +31,9 @@
 //! }
 //! ```
 //!
-//! Dependencies point one way: `protocol` ← `context` ← `registry` ← `tool`, `widget` ←
-//! `server`.
+//! Dependencies point one way: `protocol` ← `context` ← `registry` ← `tool`, `widget`, `auth`
+//! ← `server`. The app's own authorization server is the crate `fastapps-oauth`, which plugs
+//! into the server through [`server::ServerExtension`].
 
 #![deny(missing_docs)]
 #![cfg_attr(not(test), warn(clippy::unwrap_used))]
@@ -40,8 +41,7 @@
 pub mod auth;
 pub mod context;
 mod error;
-#[cfg(feature = "oauth")]
-pub mod oauth;
+pub mod net;
 pub mod protocol;
 pub mod registry;
 pub mod server;
@@ -49,9 +49,16 @@ pub mod tool;
 pub mod widget;
 
 pub use context::{AccessToken, Context, ContextError};
-pub use error::{Error, Result};
+pub use error::{BoxError, BuildError, EnvError, Error, Result};
 pub use fastapps_macros::{auth_required, no_auth, optional_auth, tool, widget};
-pub use registry::{BuildError, PromptDef, Registry, ResourceDef, ResourceTemplateDef, ToolDef};
+/// The store that servers share state in (sessions, the authorization server's records): the
+/// `fastapps-store` crate, with its `sqlite` and `redis` backends behind this crate's features
+/// of the same names.
+pub use fastapps_store as store;
+/// A boxed, sendable future, as the traits of this crate return where they are used as trait
+/// objects (`futures_util`'s, so every crate naming it names the same type).
+pub use futures_util::future::BoxFuture;
+pub use registry::{PromptDef, Registry, ResourceDef, ResourceTemplateDef, ToolDef};
 pub use server::{ServeError, ServerBuilder, WidgetMcpServer};
 
 /// Re-exported so applications and examples need no direct dependency on them. A type used

@@ -488,6 +488,7 @@ async fn discovery_issuer_mismatch_is_a_start_up_error() {
     let (listener, server, _) = bind_and_build(&issuer.url, |auth| auth, notes_tools).await;
     let error = start_up_error(listener, server).await;
     let ServeError::Auth(message) = &error else { panic!("an authorization error, got {error:?}") };
+    let message = message.to_string();
     assert!(message.contains(&format!("{advertised:?}")), "the error names the advertised issuer: {message}");
     assert!(message.contains(&format!("{:?}", issuer.url)), "the error names the configured issuer: {message}");
     assert_eq!(issuer.jwks_fetches(), 0, "no keys are fetched from a mismatched issuer");

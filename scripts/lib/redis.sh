@@ -1,4 +1,4 @@
-# redis-server for the Redis store tests of fastapps-core (fastapps-core/tests/oauth_store.rs
+# redis-server for the Redis store tests (fastapps-store/tests/backends.rs
 # starts its own servers on 127.0.0.1) and for scripts/e2e-auth.sh. Source it after
 # lib/setup.sh. The tests use REDIS_SERVER when set, else redis-server on the PATH.
 

@@ -54,8 +54,8 @@ use std::process::ExitCode;
 use anyhow::Context as _;
 use clap::Parser;
 use fastapps_core::auth::Auth;
-use fastapps_core::oauth::{AuthorizationServer, DevUsers, Upstream};
 use fastapps_core::{ServerBuilder, WidgetMcpServer};
+use fastapps_oauth::{AuthorizationServer, DevUsers, Upstream};
 
 use crate::store::NotesStore;
 
@@ -171,7 +171,7 @@ async fn sign_in(builder: ServerBuilder, mode: AuthMode, listen_url: &str) -> an
     };
     let server = server.name("Notes").settings_from_env().await.map_err(anyhow::Error::msg)?;
     let resource_side = Auth::local().default_resource_server_url(listen_url).resource_name("Notes");
-    Ok(builder.authorization_server(server).auth(resource_side))
+    Ok(builder.extension(server).auth(resource_side))
 }
 
 /// The OAuth settings, from the `FASTAPPS_AUTH_*` variables; an error saying what to set when

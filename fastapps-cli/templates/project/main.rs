@@ -10,7 +10,7 @@ mod widgets;
 use anyhow::Context as _;
 use fastapps_core::WidgetMcpServer;
 use fastapps_core::auth::Auth;
-use fastapps_core::oauth::{AuthorizationServer, DevUsers, Upstream};
+use fastapps_oauth::{AuthorizationServer, DevUsers, Upstream};
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
@@ -46,7 +46,7 @@ async fn main() -> anyhow::Result<()> {
         match own_server {
             Some(server) => {
                 let server = server.settings_from_env().await.map_err(anyhow::Error::msg)?;
-                builder.authorization_server(server).auth(Auth::local().default_resource_server_url(&listen_url))
+                builder.extension(server).auth(Auth::local().default_resource_server_url(&listen_url))
             }
             None => builder,
         }

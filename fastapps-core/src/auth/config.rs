@@ -6,8 +6,9 @@ use jsonwebtoken::Algorithm;
 
 use super::cache::CachedVerifier;
 use super::challenge::Challenge;
-use super::{JwtVerifier, TokenVerifier};
-use crate::registry::{BuildError, Security};
+use super::{JwtVerifier, KeySource, TokenVerifier};
+use crate::error::BuildError;
+use crate::registry::Security;
 
 /// How a tool call refused for want of sign-in or scopes is answered.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -57,9 +58,8 @@ pub struct Auth {
     refusal: RefusalMode,
     require_everywhere: bool,
     resource_name: Option<String>,
-    /// The keys of the server's own authorization server, when it has one.
-    #[cfg(feature = "oauth")]
-    local_keys: Option<Arc<dyn super::jwks::LocalKeys>>,
+    /// Keys read from this process instead of the issuer's JWKS.
+    key_source: Option<Arc<dyn KeySource>>,
 }
 
 impl std::fmt::Debug for Auth {
@@ -100,11 +100,9 @@ impl Auth {
         Self { issuer: Some(issuer.into()), ..Self::default() }
     }
 
-    /// The resource side only, for a server with its own authorization server
-    /// ([`ServerBuilder::authorization_server`](crate::ServerBuilder::authorization_server)),
-    /// which supplies the issuer and its keys: the resource URL, required scopes, refusal
-    /// form and the like.
-    #[cfg(feature = "oauth")]
+    /// The resource side only, for a server whose issuer and keys come from an
+    /// [extension](crate::server::ServerExtension) (the app's own authorization server of
+    /// `fastapps-oauth`): the resource URL, required scopes, refusal form and the like.
     pub fn local() -> Self {
         Self::default()
     }
@@ -253,30 +251,34 @@ impl Auth {
         self
     }
 
+    /// Reads the issuer's keys from `keys` (held by this process) instead of fetching its JWKS.
+    pub fn key_source(mut self, keys: Arc<dyn KeySource>) -> Self {
+        self.key_source = Some(keys);
+        self
+    }
+
     /// Whether these settings already name whose tokens to accept.
-    #[cfg(feature = "oauth")]
     pub(crate) fn names_issuer(&self) -> bool {
         self.issuer.is_some() || self.verifier.is_some()
     }
 
     /// The resource URL these settings resolve to (explicit, then `fallback_resource`, then the
     /// default).
-    #[cfg(feature = "oauth")]
-    pub(crate) fn resource_url(&self, fallback_resource: Option<String>) -> Option<String> {
-        self.resource_server_url.clone().or(fallback_resource).or_else(|| self.default_resource_server_url.clone())
+    pub(crate) fn resource_url(&self, fallback_resource: Option<&str>) -> Option<String> {
+        self.resource_server_url
+            .clone()
+            .or_else(|| fallback_resource.map(str::to_owned))
+            .or_else(|| self.default_resource_server_url.clone())
     }
 
-    /// Tokens from the server's own authorization server at `issuer`, verified with `keys`.
-    #[cfg(feature = "oauth")]
-    pub(crate) fn own_issuer(mut self, issuer: String, keys: Arc<dyn super::jwks::LocalKeys>) -> Self {
+    /// Tokens from `issuer`, verified with `keys` under `algorithms`.
+    pub(crate) fn trust(&mut self, issuer: String, keys: Arc<dyn KeySource>, algorithms: &[Algorithm]) {
         self.issuer = Some(issuer);
-        self.local_keys = Some(keys);
-        self.algorithms = Some(vec![Algorithm::ES256]);
-        self
+        self.key_source = Some(keys);
+        self.algorithms = Some(algorithms.to_vec());
     }
 
     /// The scopes advertised: as set, else the required ones and every scope a tool names.
-    #[cfg(feature = "oauth")]
     pub(crate) fn scopes_for(&self, tool_security: &[&Security]) -> Vec<String> {
         self.scopes_supported.clone().unwrap_or_else(|| named_scopes(&self.required_scopes, tool_security))
     }
@@ -323,9 +325,8 @@ impl Auth {
                     super::fetch::check_url(&uri).map_err(|e| invalid(format!("the JWKS URI: {e}")))?;
                     jwt = jwt.jwks_uri(uri);
                 }
-                #[cfg(feature = "oauth")]
-                if let Some(keys) = self.local_keys.clone() {
-                    jwt = jwt.local_keys(keys);
+                if let Some(keys) = self.key_source {
+                    jwt = jwt.key_source(keys);
                 }
                 if let Some(algorithms) = self.algorithms {
                     jwt = jwt.algorithms(algorithms);

@@ -1,39 +1,86 @@
-//! Fetching the identity provider's documents (discovery metadata, JWKS) with the limits a
-//! resource server needs: HTTPS (plain HTTP only to loopback), short timeouts, no redirects, a
-//! cap on the body size.
+//! Fetching the identity provider's documents (discovery metadata, JWKS, introspection) with
+//! the limits a resource server needs: HTTPS (plain HTTP only to loopback), short timeouts, no
+//! redirects, a cap on the body size.
 
 use std::time::Duration;
 
 use serde::de::DeserializeOwned;
 
+use crate::net::is_loopback_host;
+
 /// The largest metadata or JWKS document read.
 const MAX_BODY: usize = 256 * 1024;
 
-/// An HTTP client for the identity provider.
+/// Why a document of the identity provider could not be had.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum FetchError {
+    /// The URL is not an absolute URL.
+    #[error("{0:?} is not an absolute URL")]
+    NotAbsolute(String),
+    /// The URL is plain `http://` to a host other than loopback.
+    #[error("{0:?} must use https (plain http is allowed only to 127.0.0.1, [::1] or localhost)")]
+    Insecure(String),
+    /// The request failed, or its answer is not the document expected.
+    #[error("{method} {url}: {reason}")]
+    Failed {
+        /// `GET` or `POST`.
+        method: &'static str,
+        /// The URL.
+        url: String,
+        /// What went wrong.
+        reason: String,
+    },
+    /// A document was fetched but cannot be used (another issuer, no keys, …).
+    #[error("{url}: {reason}")]
+    Unusable {
+        /// Where it came from.
+        url: String,
+        /// Why it cannot be used.
+        reason: String,
+    },
+}
+
+impl FetchError {
+    pub(crate) fn unusable(url: &str, reason: impl std::fmt::Display) -> Self {
+        Self::Unusable { url: url.to_owned(), reason: reason.to_string() }
+    }
+
+    fn get(url: &str, reason: impl std::fmt::Display) -> Self {
+        Self::Failed { method: "GET", url: url.to_owned(), reason: reason.to_string() }
+    }
+
+    fn post(url: &str, reason: impl std::fmt::Display) -> Self {
+        Self::Failed { method: "POST", url: url.to_owned(), reason: reason.to_string() }
+    }
+}
+
+/// An HTTP client for identity providers: `https://` only (plain `http://` to loopback), a
+/// 5 s connect and 10 s overall timeout, no redirects, answers of at most 256 KiB.
 #[derive(Clone, Debug)]
-pub(crate) struct Fetcher {
+pub struct Fetcher {
     client: reqwest::Client,
 }
 
 /// A fetched JSON document and how long it may be cached (`Cache-Control: max-age`).
-pub(crate) struct Fetched<T> {
-    pub(crate) value: T,
-    pub(crate) max_age: Option<Duration>,
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct Fetched<T> {
+    /// The document.
+    pub value: T,
+    /// Its `Cache-Control: max-age`.
+    pub max_age: Option<Duration>,
 }
 
-/// Whether `url` may be fetched: `https://`, or `http://` to a loopback host.
-pub(crate) fn check_url(url: &str) -> Result<(), String> {
-    let Ok(parsed) = reqwest::Url::parse(url) else { return Err(format!("{url:?} is not an absolute URL")) };
+/// Whether `url` may be fetched from an identity provider: `https://`, or `http://` to a
+/// loopback host.
+pub fn check_url(url: &str) -> Result<(), FetchError> {
+    let Ok(parsed) = reqwest::Url::parse(url) else { return Err(FetchError::NotAbsolute(url.to_owned())) };
     match parsed.scheme() {
         "https" => Ok(()),
-        "http" if parsed.host_str().is_some_and(is_loopback) => Ok(()),
-        _ => Err(format!("{url:?} must use https (plain http is allowed only to 127.0.0.1, [::1] or localhost)")),
+        "http" if parsed.host_str().is_some_and(is_loopback_host) => Ok(()),
+        _ => Err(FetchError::Insecure(url.to_owned())),
     }
-}
-
-fn is_loopback(host: &str) -> bool {
-    let host = host.trim_start_matches('[').trim_end_matches(']');
-    host.eq_ignore_ascii_case("localhost") || host.parse::<std::net::IpAddr>().is_ok_and(|ip| ip.is_loopback())
 }
 
 fn max_age(headers: &reqwest::header::HeaderMap) -> Option<Duration> {
@@ -41,8 +88,15 @@ fn max_age(headers: &reqwest::header::HeaderMap) -> Option<Duration> {
     value.split(',').find_map(|d| d.trim().strip_prefix("max-age=")?.trim().parse().ok()).map(Duration::from_secs)
 }
 
+impl Default for Fetcher {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
 impl Fetcher {
-    pub(crate) fn new() -> Self {
+    /// A client with the limits above.
+    pub fn new() -> Self {
         let client = reqwest::Client::builder()
             .connect_timeout(Duration::from_secs(5))
             .timeout(Duration::from_secs(10))
@@ -55,38 +109,40 @@ impl Fetcher {
     }
 
     /// GETs a JSON document.
-    pub(crate) async fn get_json<T: DeserializeOwned>(&self, url: &str) -> Result<Fetched<T>, String> {
+    pub async fn get_json<T: DeserializeOwned>(&self, url: &str) -> Result<Fetched<T>, FetchError> {
         check_url(url)?;
+        let fail = |reason: &dyn std::fmt::Display| FetchError::get(url, reason);
         let mut response = self
             .client
             .get(url)
             .header(reqwest::header::ACCEPT, "application/json")
             .send()
             .await
-            .map_err(|e| format!("GET {url}: {e}"))?;
+            .map_err(|e| fail(&e))?;
         if !response.status().is_success() {
-            return Err(format!("GET {url}: HTTP {}", response.status()));
+            return Err(fail(&format_args!("HTTP {}", response.status())));
         }
         let max_age = max_age(response.headers());
         let mut body = Vec::new();
-        while let Some(chunk) = response.chunk().await.map_err(|e| format!("GET {url}: {e}"))? {
+        while let Some(chunk) = response.chunk().await.map_err(|e| fail(&e))? {
             if body.len() + chunk.len() > MAX_BODY {
-                return Err(format!("GET {url}: the document is larger than {MAX_BODY} bytes"));
+                return Err(fail(&format_args!("the document is larger than {MAX_BODY} bytes")));
             }
             body.extend_from_slice(&chunk);
         }
-        let value = serde_json::from_slice(&body).map_err(|e| format!("GET {url}: not the expected JSON: {e}"))?;
+        let value = serde_json::from_slice(&body).map_err(|e| fail(&format_args!("not the expected JSON: {e}")))?;
         Ok(Fetched { value, max_age })
     }
 
     /// POSTs a form with HTTP Basic client credentials and reads a JSON answer (RFC 7662).
-    pub(crate) async fn post_form<T: DeserializeOwned>(
+    pub async fn post_form<T: DeserializeOwned>(
         &self,
         url: &str,
         basic: (&str, &str),
         form: &[(&str, &str)],
-    ) -> Result<T, String> {
+    ) -> Result<T, FetchError> {
         check_url(url)?;
+        let fail = |reason: &dyn std::fmt::Display| FetchError::post(url, reason);
         let response = self
             .client
             .post(url)
@@ -95,15 +151,15 @@ impl Fetcher {
             .form(form)
             .send()
             .await
-            .map_err(|e| format!("POST {url}: {e}"))?;
+            .map_err(|e| fail(&e))?;
         if !response.status().is_success() {
-            return Err(format!("POST {url}: HTTP {}", response.status()));
+            return Err(fail(&format_args!("HTTP {}", response.status())));
         }
-        let body = response.bytes().await.map_err(|e| format!("POST {url}: {e}"))?;
+        let body = response.bytes().await.map_err(|e| fail(&e))?;
         if body.len() > MAX_BODY {
-            return Err(format!("POST {url}: the answer is larger than {MAX_BODY} bytes"));
+            return Err(fail(&format_args!("the answer is larger than {MAX_BODY} bytes")));
         }
-        serde_json::from_slice(&body).map_err(|e| format!("POST {url}: not the expected JSON: {e}"))
+        serde_json::from_slice(&body).map_err(|e| fail(&format_args!("not the expected JSON: {e}")))
     }
 }
 

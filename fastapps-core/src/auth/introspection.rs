@@ -7,8 +7,7 @@ use serde::Deserialize;
 use serde_json::{Map, Value};
 
 use super::fetch::Fetcher;
-use super::jwt::scopes_from;
-use super::{BoxFuture, TokenVerifier, VerifyError};
+use super::{BoxFuture, TokenVerifier, VerifyError, scopes_from_claims};
 use crate::context::AccessToken;
 
 /// Verifies opaque tokens with an RFC 7662 introspection endpoint, authenticating with the
@@ -99,7 +98,7 @@ impl IntrospectionVerifier {
         Ok(AccessToken {
             subject,
             client_id: claims.get("client_id").and_then(Value::as_str).map(str::to_owned),
-            scopes: scopes_from(&claims, &["scope".to_owned()]),
+            scopes: scopes_from_claims(&claims, &["scope".to_owned()]),
             expires_at: exp.map(|e| UNIX_EPOCH + Duration::from_secs_f64(e.max(0.0))),
             claims,
         })

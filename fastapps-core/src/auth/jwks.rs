@@ -16,7 +16,8 @@ use jsonwebtoken::{Algorithm, DecodingKey};
 use serde::Deserialize;
 
 use super::VerifyError;
-use super::fetch::Fetcher;
+use super::fetch::{FetchError, Fetcher};
+use super::key_source::KeySource;
 
 const MIN_TTL: Duration = Duration::from_secs(5 * 60);
 const MAX_TTL: Duration = Duration::from_secs(24 * 60 * 60);
@@ -132,22 +133,11 @@ fn select(keys: &[Key], kid: Option<&str>, alg: Algorithm) -> Result<Option<Deco
 }
 
 /// Where the keys come from.
-/// Keys held by this process rather than fetched over HTTP: those of the server's own
-/// authorization server, read from its store.
-#[cfg_attr(not(feature = "oauth"), allow(dead_code))]
-pub(crate) trait LocalKeys: Send + Sync + 'static {
-    /// The current public keys; `fresh` asks past any cache (an unknown `kid` was seen).
-    fn keys(&self, fresh: bool) -> futures_util::future::BoxFuture<'_, Result<JwkSet, String>>;
-}
-
 #[derive(Clone)]
 enum Location {
     Jwks(String),
-    Discover {
-        issuer: String,
-    },
-    #[cfg(feature = "oauth")]
-    Local(Arc<dyn LocalKeys>),
+    Discover { issuer: String },
+    Source(Arc<dyn KeySource>),
 }
 
 impl std::fmt::Debug for Location {
@@ -155,8 +145,7 @@ impl std::fmt::Debug for Location {
         match self {
             Self::Jwks(uri) => f.debug_tuple("Jwks").field(uri).finish(),
             Self::Discover { issuer } => f.debug_struct("Discover").field("issuer", issuer).finish(),
-            #[cfg(feature = "oauth")]
-            Self::Local(_) => f.write_str("Local"),
+            Self::Source(source) => f.debug_tuple("Source").field(&source.describe()).finish(),
         }
     }
 }
@@ -195,10 +184,10 @@ struct Metadata {
 pub(crate) fn discovery_urls(issuer: &str) -> Vec<String> {
     let trimmed = issuer.trim_end_matches('/');
     let mut urls = vec![format!("{trimmed}/.well-known/openid-configuration")];
-    if let Some((scheme, rest)) = trimmed.split_once("://") {
-        let (authority, path) = rest.split_once('/').map_or((rest, ""), |(a, p)| (a, p));
-        let path = if path.is_empty() { String::new() } else { format!("/{path}") };
-        urls.push(format!("{scheme}://{authority}/.well-known/oauth-authorization-server{path}"));
+    if let Ok(url) = url::Url::parse(trimmed) {
+        let origin = url.origin().ascii_serialization();
+        let path = url.path().trim_end_matches('/');
+        urls.push(format!("{origin}/.well-known/oauth-authorization-server{path}"));
     }
     urls
 }
@@ -229,20 +218,19 @@ impl KeyStore {
         Self::new(Location::Discover { issuer })
     }
 
-    #[cfg(feature = "oauth")]
-    pub(crate) fn local(keys: Arc<dyn LocalKeys>) -> Self {
-        Self::new(Location::Local(keys))
+    /// Keys from a source this process holds.
+    pub(crate) fn source(keys: Arc<dyn KeySource>) -> Self {
+        Self::new(Location::Source(keys))
     }
 
     fn read(&self) -> std::sync::RwLockReadGuard<'_, Snapshot> {
         self.snapshot.read().unwrap_or_else(PoisonError::into_inner)
     }
 
-    async fn jwks_uri(&self) -> Result<String, String> {
+    async fn jwks_uri(&self) -> Result<String, FetchError> {
         match &self.location {
             Location::Jwks(uri) => Ok(uri.clone()),
-            #[cfg(feature = "oauth")]
-            Location::Local(_) => Ok("the authorization server's own keys".into()),
+            Location::Source(source) => Ok(source.describe()),
             Location::Discover { issuer } => {
                 if let Some(uri) = self.read().jwks_uri.clone() {
                     return Ok(uri);
@@ -251,28 +239,33 @@ impl KeyStore {
                 for url in discovery_urls(issuer) {
                     match self.fetcher.get_json::<Metadata>(&url).await {
                         Ok(fetched) if fetched.value.issuer != *issuer => {
-                            return Err(format!(
-                                "{url} names the issuer {:?}, not {issuer:?}; the issuer must match exactly",
-                                fetched.value.issuer
+                            return Err(FetchError::unusable(
+                                &url,
+                                format_args!(
+                                    "it names the issuer {:?}, not {issuer:?}; the issuer must match exactly",
+                                    fetched.value.issuer
+                                ),
                             ));
                         }
                         Ok(fetched) => {
-                            return fetched.value.jwks_uri.ok_or_else(|| format!("{url} has no jwks_uri"));
+                            return fetched.value.jwks_uri.ok_or_else(|| FetchError::unusable(&url, "no jwks_uri"));
                         }
-                        Err(e) => errors.push(e),
+                        Err(e) => errors.push(e.to_string()),
                     }
                 }
-                Err(format!("cannot discover the issuer's metadata: {}", errors.join("; ")))
+                Err(FetchError::unusable(
+                    issuer,
+                    format_args!("cannot discover the issuer's metadata: {}", errors.join("; ")),
+                ))
             }
         }
     }
 
-    async fn fetch(&self) -> Result<(), String> {
+    async fn fetch(&self) -> Result<(), FetchError> {
         let uri = self.jwks_uri().await?;
         let (set, ttl) = match &self.location {
             // Read afresh: a refresh happens when the keys are stale or a kid is unknown.
-            #[cfg(feature = "oauth")]
-            Location::Local(local) => (local.keys(true).await?, MIN_TTL),
+            Location::Source(source) => (source.keys(true).await.map_err(|e| FetchError::unusable(&uri, e))?, MIN_TTL),
             _ => {
                 let fetched = self.fetcher.get_json::<JwkSet>(&uri).await?;
                 (fetched.value, fetched.max_age.map_or(DEFAULT_TTL, |age| age.clamp(MIN_TTL, MAX_TTL)))
@@ -280,7 +273,7 @@ impl KeyStore {
         };
         let keys: Vec<Key> = set.keys.iter().filter_map(Key::from_jwk).collect();
         if keys.is_empty() {
-            return Err(format!("{uri} holds no usable signing key"));
+            return Err(FetchError::unusable(&uri, "no usable signing key"));
         }
         let mut snapshot = self.snapshot.write().unwrap_or_else(PoisonError::into_inner);
         *snapshot = Snapshot { keys: Arc::new(keys), fetched_at: Some(Instant::now()), ttl, jwks_uri: Some(uri) };
@@ -288,11 +281,9 @@ impl KeyStore {
     }
 
     /// Refreshes unless another caller did while this one waited, or the last attempt was
-    /// less than `min_interval` ago.
-    /// Refreshes unless another caller did while this one waited, or the last attempt was
     /// less than `min_interval` ago. `Ok(true)` when the keys now in the store were fetched
     /// after this call began.
-    async fn refresh(&self, min_interval: Duration) -> Result<bool, String> {
+    async fn refresh(&self, min_interval: Duration) -> Result<bool, FetchError> {
         let asked = Instant::now();
         let mut last_attempt = self.refreshing.lock().await;
         if self.read().fetched_at.is_some_and(|at| at >= asked) {
@@ -309,9 +300,9 @@ impl KeyStore {
     }
 
     /// Fetches the keys now (start-up check).
-    pub(crate) async fn prepare(&self) -> Result<(), String> {
+    pub(crate) async fn prepare(&self) -> Result<(), FetchError> {
         self.refresh(Duration::ZERO).await?;
-        if self.read().fetched_at.is_none() { Err("no keys".into()) } else { Ok(()) }
+        Ok(())
     }
 
     /// The key verifying a token with this `kid` and `alg`.

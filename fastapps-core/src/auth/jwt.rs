@@ -13,8 +13,9 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use jsonwebtoken::{Algorithm, DecodingKey, Validation};
 use serde_json::{Map, Value};
 
+use super::fetch::FetchError;
 use super::jwks::{Key, KeyStore};
-use super::{BoxFuture, TokenVerifier, VerifyError};
+use super::{BoxError, BoxFuture, KeySource, TokenVerifier, VerifyError};
 use crate::context::AccessToken;
 
 /// The largest token accepted, in bytes.
@@ -110,11 +111,12 @@ impl JwtVerifier {
         self.edit(|i| i.keys = Keys::Store(Box::new(KeyStore::jwks(uri))))
     }
 
-    /// Keys this process holds (the server's own authorization server), with the same cache,
-    /// rotation and unknown-`kid` rules as a fetched JWKS.
-    #[cfg(feature = "oauth")]
-    pub(crate) fn local_keys(self, keys: Arc<dyn super::jwks::LocalKeys>) -> Self {
-        self.edit(|i| i.keys = Keys::Store(Box::new(KeyStore::local(keys))))
+    /// Reads the keys from `keys` (held by this process: the app's own authorization server, a
+    /// file) instead of fetching them, with the same cache, rotation and unknown-`kid` rules as
+    /// a fetched JWKS.
+    #[must_use]
+    pub fn key_source(self, keys: Arc<dyn KeySource>) -> Self {
+        self.edit(|i| i.keys = Keys::Store(Box::new(KeyStore::source(keys))))
     }
 
     /// Verifies with this PEM public key (RSA, EC or Ed25519) instead of a JWKS.
@@ -173,7 +175,7 @@ impl JwtVerifier {
     }
 
     /// Fetches the issuer's keys now, so a misconfiguration shows at start-up.
-    pub async fn prepare(&self) -> Result<(), String> {
+    pub async fn prepare(&self) -> Result<(), FetchError> {
         match &self.inner.keys {
             Keys::Store(store) => store.prepare().await,
             Keys::Fixed(_) => Ok(()),
@@ -245,15 +247,25 @@ impl JwtVerifier {
                 .iter()
                 .find_map(|c| claims.get(*c).and_then(Value::as_str))
                 .map(str::to_owned),
-            scopes: scopes_from(&claims, &inner.scope_claims),
+            scopes: scopes_from_claims(&claims, &inner.scope_claims),
             expires_at: Some(UNIX_EPOCH + Duration::from_secs_f64(exp.max(0.0))),
             claims,
         })
     }
 }
 
-/// The union of the scopes in `names` claims: space-separated strings or arrays of strings.
-pub(crate) fn scopes_from(claims: &Map<String, Value>, names: &[String]) -> Vec<String> {
+/// The union of the scopes in the claims `names`, each a space-separated string or an array of
+/// strings, in order of first mention.
+///
+/// ```
+/// use fastapps_core::auth::scopes_from_claims;
+/// use serde_json::json;
+///
+/// let claims = json!({ "scope": "read write", "permissions": ["write", "admin"] });
+/// let names = ["scope".to_owned(), "permissions".to_owned()];
+/// assert_eq!(scopes_from_claims(claims.as_object().unwrap(), &names), ["read", "write", "admin"]);
+/// ```
+pub fn scopes_from_claims(claims: &Map<String, Value>, names: &[String]) -> Vec<String> {
     let mut scopes: Vec<String> = Vec::new();
     let mut add = |s: &str| {
         for scope in s.split(' ').filter(|s| !s.is_empty()) {
@@ -281,7 +293,7 @@ impl TokenVerifier for JwtVerifier {
         Some(&self.inner.issuer)
     }
 
-    fn prepare(&self) -> BoxFuture<'_, Result<(), String>> {
-        Box::pin(JwtVerifier::prepare(self))
+    fn prepare(&self) -> BoxFuture<'_, Result<(), BoxError>> {
+        Box::pin(async { Ok(JwtVerifier::prepare(self).await?) })
     }
 }

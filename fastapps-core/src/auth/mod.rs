@@ -18,36 +18,23 @@ mod fetch;
 mod introspection;
 mod jwks;
 mod jwt;
+mod key_source;
 mod metadata;
-
-use std::future::Future;
-use std::pin::Pin;
 
 pub use challenge::Challenge;
 pub(crate) use config::AuthRuntime;
 pub use config::{Auth, RefusalMode};
-#[cfg(feature = "oauth")]
-pub(crate) use fetch::check_url;
+pub use fetch::{FetchError, Fetched, Fetcher, check_url};
 pub use introspection::{InsecureStaticTokenVerifier, IntrospectionVerifier};
 pub use jsonwebtoken::Algorithm;
-#[cfg(feature = "oauth")]
-pub(crate) use jwks::LocalKeys;
-pub use jwt::JwtVerifier;
-#[cfg(feature = "oauth")]
-pub(crate) use jwt::scopes_from;
+pub use jsonwebtoken::jwk::JwkSet;
+pub use jwt::{JwtVerifier, scopes_from_claims};
+pub use key_source::KeySource;
 pub(crate) use metadata::metadata_router;
 
-/// GETs a JSON document with the identity-provider fetch rules (https or loopback http,
-/// timeouts, no redirects, a size cap).
-#[cfg(feature = "oauth")]
-pub(crate) async fn fetch_json<T: serde::de::DeserializeOwned>(url: &str) -> Result<T, String> {
-    fetch::Fetcher::new().get_json(url).await.map(|fetched| fetched.value)
-}
-
+pub use crate::BoxFuture;
 pub use crate::context::AccessToken;
-
-/// A boxed future, as [`TokenVerifier`] returns.
-pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
+pub use crate::error::BoxError;
 
 /// Why a token was not accepted.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
@@ -99,7 +86,7 @@ pub trait TokenVerifier: Send + Sync + 'static {
     }
 
     /// Checks at start-up that verification can work (e.g. fetches the issuer's keys).
-    fn prepare(&self) -> BoxFuture<'_, Result<(), String>> {
+    fn prepare(&self) -> BoxFuture<'_, Result<(), BoxError>> {
         Box::pin(async { Ok(()) })
     }
 }

@@ -35,6 +35,7 @@ pub use widget_template::{Csp, WidgetDialect, WidgetHtml, WidgetTemplate};
 pub(crate) use param_headers::{ParamHeader, ParamKind};
 pub(crate) use uri_template::UriTemplate;
 
+use crate::error::BuildError;
 use crate::protocol::jsonrpc::to_raw;
 use crate::protocol::{
     ErrorObject, ListPromptsResult, ListResourceTemplatesResult, ListResourcesResult, ListToolsResult, Prompt,
@@ -53,100 +54,6 @@ where
     Fut: Future<Output = crate::Result<Vec<String>>> + Send + 'static,
 {
     Arc::new(move |value, context| Box::pin(complete(value, context)))
-}
-
-/// Why a server could not be built. Each message names the offending item and what to do.
-#[derive(Debug, thiserror::Error)]
-#[non_exhaustive]
-pub enum BuildError {
-    /// A tool name breaks the spec's naming rule.
-    #[error("tool name {name:?} is invalid: it {reason}")]
-    InvalidToolName {
-        /// The name.
-        name: String,
-        /// What is wrong with it.
-        reason: String,
-    },
-    /// Two tools share a name.
-    #[error("two tools are named {0:?}; tool names must be unique")]
-    DuplicateTool(String),
-    /// A schema given to a tool is not a JSON object.
-    #[error(
-        "the {field} of tool {tool:?} is not a JSON object; a schema must be an object such as {{\"type\":\"object\"}}"
-    )]
-    SchemaNotObject {
-        /// The tool.
-        tool: String,
-        /// `inputSchema` or `outputSchema`.
-        field: &'static str,
-    },
-    /// Two resources share a URI.
-    #[error("two resources have the URI {0:?}; resource URIs must be unique")]
-    DuplicateResource(String),
-    /// A URI template cannot be matched.
-    #[error("resource template {template:?} is invalid: {reason}")]
-    InvalidUriTemplate {
-        /// The template.
-        template: String,
-        /// What is wrong with it.
-        reason: String,
-    },
-    /// Two resource templates are the same.
-    #[error("resource template {0:?} is registered twice")]
-    DuplicateResourceTemplate(String),
-    /// A completion is offered for an argument or variable that does not exist.
-    #[error("{owner} offers completion for {name:?}, which is not one of its {kind}")]
-    UnknownCompletionTarget {
-        /// The prompt or template.
-        owner: String,
-        /// The argument or variable named.
-        name: String,
-        /// `arguments` or `template variables`.
-        kind: &'static str,
-    },
-    /// A tool requires a scope the server does not list as supported.
-    #[error(
-        "tool {tool:?} requires the scope {scope:?}, which is not among the scopes the server supports ({supported}); \
-         add it to the supported scopes or fix the tool's attribute"
-    )]
-    UnknownScope {
-        /// The tool.
-        tool: String,
-        /// The scope.
-        scope: String,
-        /// The supported scopes, comma separated.
-        supported: String,
-    },
-    /// A widget template's HTML cannot be served.
-    #[error("widget template {template:?} cannot be served: {reason}")]
-    WidgetHtml {
-        /// The template.
-        template: String,
-        /// Why.
-        reason: String,
-    },
-    /// Two prompts share a name.
-    #[error("two prompts are named {0:?}; prompt names must be unique")]
-    DuplicatePrompt(String),
-    /// A tool's `x-mcp-header` annotation breaks the 2026-07-28 rules.
-    #[error("tool {tool:?} has an invalid x-mcp-header: {reason}")]
-    InvalidParamHeader {
-        /// The tool.
-        tool: String,
-        /// What is wrong.
-        reason: String,
-    },
-    /// A server setting is invalid.
-    #[error("invalid setting `{setting}`: {reason}")]
-    InvalidSetting {
-        /// The setting.
-        setting: &'static str,
-        /// What is wrong with it.
-        reason: String,
-    },
-    /// A list could not be serialized.
-    #[error("could not serialize the {0} list: {1}")]
-    Serialize(&'static str, String),
 }
 
 /// One kind of list, paginated and serialized ahead of time.

@@ -10,14 +10,13 @@ use axum::Router;
 use super::origin::OriginPolicy;
 use super::request_state::StateKey;
 use super::session::SessionStore;
-use super::{ServerState, TransportConfig, WidgetMcpServer};
+use super::{ExtensionContext, ServerExtension, ServerState, TransportConfig, WidgetMcpServer};
 use crate::auth::Auth;
 use crate::context::{AppState, MCP_APPS_EXTENSION};
+use crate::error::BuildError;
 use crate::protocol::modern::{CacheHints, CacheScope};
 use crate::protocol::{Enabled, Implementation, ListChanged, ResourcesCapability, ServerCapabilities};
-use crate::registry::{
-    BuildError, Csp, Entries, PromptDef, Registry, ResourceDef, ResourceTemplateDef, ToolDef, registered_tools,
-};
+use crate::registry::{Csp, Entries, PromptDef, Registry, ResourceDef, ResourceTemplateDef, ToolDef, registered_tools};
 use crate::widget::{ProjectConfig, WidgetSettings, add_widget_resources};
 
 /// Builds a [`WidgetMcpServer`]. Start with [`WidgetMcpServer::builder`].
@@ -49,8 +48,7 @@ pub struct ServerBuilder {
     assets_dir: Option<PathBuf>,
     dev_preview: bool,
     auth: Option<Auth>,
-    #[cfg(feature = "oauth")]
-    authorization_server: Option<crate::oauth::AuthorizationServer>,
+    extensions: Vec<Box<dyn ServerExtension>>,
     app_state: AppState,
     require_request_headers: bool,
     cache_ttl: Duration,
@@ -85,8 +83,7 @@ impl ServerBuilder {
             assets_dir: None,
             dev_preview: false,
             auth: None,
-            #[cfg(feature = "oauth")]
-            authorization_server: None,
+            extensions: Vec::new(),
             app_state: AppState::default(),
             require_request_headers: false,
             cache_ttl: Duration::ZERO,
@@ -369,23 +366,18 @@ impl ServerBuilder {
         Ok(policy)
     }
 
-    /// Runs the app's own OAuth authorization server (an OAuth proxy to an upstream provider,
-    /// or the development server) and accepts its tokens. Settings of the resource side (the
-    /// resource URL, required scopes, refusal form) still come from [`auth`](Self::auth) with
-    /// [`Auth::local`]; the issuer and its keys come from the authorization server.
-    #[cfg(feature = "oauth")]
-    pub fn authorization_server(mut self, server: crate::oauth::AuthorizationServer) -> Self {
-        self.authorization_server = Some(server);
+    /// Adds an extension: a part with routes of its own, a start-up step and perhaps the
+    /// issuer of the server's tokens, such as the app's own OAuth authorization server
+    /// (`fastapps_oauth::AuthorizationServer`). Settings of the resource side (the resource
+    /// URL, required scopes, refusal form) still come from [`auth`](Self::auth), with
+    /// [`Auth::local`] when the extension supplies the issuer.
+    pub fn extension(mut self, extension: impl ServerExtension) -> Self {
+        self.extensions.push(Box::new(extension));
         self
     }
 
     /// Validates everything and builds the server.
-    #[cfg_attr(not(feature = "oauth"), allow(unused_mut))]
-    pub fn build_server(mut self) -> Result<WidgetMcpServer, BuildError> {
-        #[cfg(feature = "oauth")]
-        if self.authorization_server.is_some() && self.auth.is_none() {
-            self.auth = Some(Auth::default());
-        }
+    pub fn build_server(self) -> Result<WidgetMcpServer, BuildError> {
         if !self.path.starts_with('/') {
             return Err(BuildError::InvalidSetting {
                 setting: "path",
@@ -422,22 +414,23 @@ impl ServerBuilder {
             .or(self.project.public_url.as_deref())
             .map(|url| format!("{}{}", url.trim_end_matches('/'), self.path));
         let security: Vec<&crate::registry::Security> = registry.tools().map(|t| t.security_requirement()).collect();
-        #[cfg(feature = "oauth")]
-        let (auth, oauth) = match (self.authorization_server, self.auth) {
-            (Some(server), Some(auth)) => {
-                let (auth, oauth) =
-                    crate::oauth::attach(server, auth, fallback_resource.clone(), &self.info, &security)?;
-                (Some(auth), Some(oauth))
-            }
-            (_, auth) => (auth, None),
+        let mut auth = self.auth;
+        let mut context = ExtensionContext {
+            auth: &mut auth,
+            fallback_resource: fallback_resource.as_deref(),
+            info: &self.info,
+            security: &security,
         };
-        #[cfg(not(feature = "oauth"))]
-        let auth = self.auth;
+        let extensions = self
+            .extensions
+            .into_iter()
+            .map(|extension| extension.build(&mut context))
+            .collect::<Result<Arc<[_]>, _>>()?;
         let auth = match auth {
             Some(auth) => Some(Arc::new(auth.resolve(fallback_resource, &security)?)),
             None => None,
         };
-        let extensions = (!registry.widget_templates().is_empty()).then(|| {
+        let protocol_extensions = (!registry.widget_templates().is_empty()).then(|| {
             let mut map = serde_json::Map::new();
             map.insert(MCP_APPS_EXTENSION.into(), serde_json::json!({}));
             map
@@ -449,7 +442,7 @@ impl ServerBuilder {
             logging: Some(Enabled {}),
             completions: registry.has_completions().then_some(Enabled {}),
             experimental: None,
-            extensions,
+            extensions: protocol_extensions,
         };
         if self.keep_alive.is_zero() {
             return Err(BuildError::InvalidSetting {
@@ -504,8 +497,7 @@ impl ServerBuilder {
             path: self.path.into(),
             assets_dir: self.assets_dir.map(Arc::from),
             dev_preview: self.dev_preview,
-            #[cfg(feature = "oauth")]
-            oauth,
+            extensions,
         })
     }
 

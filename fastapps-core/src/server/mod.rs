@@ -4,6 +4,7 @@ mod assets;
 mod authenticate;
 mod builder;
 mod dispatch;
+mod extension;
 mod headers;
 mod listen;
 mod modern;
@@ -27,6 +28,7 @@ use tokio_util::sync::CancellationToken;
 use tower_http::cors::{AllowHeaders, AllowOrigin, CorsLayer};
 
 pub use builder::ServerBuilder;
+pub use extension::{BuiltExtension, ExtensionContext, ServerExtension};
 pub use serve::{BindAddr, ServeError};
 
 use crate::auth::AuthRuntime;
@@ -109,8 +111,7 @@ pub struct WidgetMcpServer {
     path: Arc<str>,
     assets_dir: Option<Arc<std::path::Path>>,
     dev_preview: bool,
-    #[cfg(feature = "oauth")]
-    oauth: Option<Arc<crate::oauth::OAuthRuntime>>,
+    extensions: Arc<[Arc<dyn BuiltExtension>]>,
 }
 
 impl WidgetMcpServer {
@@ -159,11 +160,7 @@ impl WidgetMcpServer {
             Some(dir) => router.merge(assets::router(dir)),
             None => router,
         };
-        #[cfg(feature = "oauth")]
-        let router = match &self.oauth {
-            Some(oauth) => router.merge(oauth.router()),
-            None => router,
-        };
+        let router = self.extensions.iter().fold(router, |router, extension| router.merge(extension.router()));
         if self.dev_preview { router.merge(preview::router(&self.path)) } else { router }
     }
 

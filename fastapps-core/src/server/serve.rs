@@ -8,7 +8,7 @@ use axum::serve::ListenerExt as _;
 use tokio::net::{TcpListener, ToSocketAddrs};
 
 use super::{ServerBuilder, WidgetMcpServer};
-use crate::registry::BuildError;
+use crate::error::{BoxError, BuildError};
 
 /// Why serving stopped or could not start.
 #[derive(Debug, thiserror::Error)]
@@ -35,7 +35,15 @@ pub enum ServeError {
     },
     /// The authorization setup cannot work (e.g. the issuer is unreachable).
     #[error("authorization: {0}")]
-    Auth(String),
+    Auth(#[source] BoxError),
+    /// An extension refused the address or failed to start.
+    #[error("{name}: {source}")]
+    Extension {
+        /// What the extension is ([`BuiltExtension::name`](super::BuiltExtension::name)).
+        name: &'static str,
+        /// Why.
+        source: BoxError,
+    },
     /// The server failed while running.
     #[error("server error: {0}")]
     Io(#[from] std::io::Error),
@@ -89,16 +97,12 @@ impl WidgetMcpServer {
         listener: TcpListener,
         signal: impl Future<Output = ()> + Send + 'static,
     ) -> Result<(), ServeError> {
-        #[cfg(feature = "oauth")]
-        if let Some(oauth) = &self.oauth {
-            if let Ok(addr) = listener.local_addr()
-                && oauth.refuses_address(addr)
-            {
-                return Err(ServeError::Auth(format!(
-                    "the development authorization server serves only on loopback, not on {addr}; bind 127.0.0.1, or                      allow it with AuthorizationServer::allow_public(true) for a shared test setup"
-                )));
+        for extension in self.extensions.iter() {
+            let failed = |source| ServeError::Extension { name: extension.name(), source };
+            if let Ok(addr) = listener.local_addr() {
+                extension.check_address(addr).map_err(failed)?;
             }
-            oauth.prepare().await.map_err(ServeError::Auth)?;
+            extension.start().await.map_err(failed)?;
         }
         if let Some(auth) = &self.state.auth {
             auth.prepare.prepare().await.map_err(ServeError::Auth)?;
@@ -125,10 +129,8 @@ impl WidgetMcpServer {
             state.sessions.close_all();
             state.shutdown.cancel();
         };
-        // The authorization server limits requests per address, so it needs the peer's.
-        #[cfg(feature = "oauth")]
-        if self.oauth.is_some() {
-            let app = app.into_make_service_with_connect_info::<std::net::SocketAddr>();
+        if self.extensions.iter().any(|extension| extension.needs_peer_address()) {
+            let app = app.into_make_service_with_connect_info::<SocketAddr>();
             axum::serve(listener, app).with_graceful_shutdown(shutdown).await?;
             return Ok(());
         }

@@ -17,7 +17,8 @@ use std::path::Path;
 
 use serde::Deserialize;
 
-use crate::registry::{BuildError, Csp};
+use crate::error::BuildError;
+use crate::registry::Csp;
 
 /// The server's part of `fastapps.toml`.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Deserialize)]

@@ -8,10 +8,9 @@ use std::sync::Arc;
 use serde_json::{Map, Value, json};
 
 use super::assets;
+use crate::error::BuildError;
 use crate::protocol::{Meta, ReadResourceResult, ResourceContents};
-use crate::registry::{
-    BuildError, Csp, Entries, ResourceDef, ResourceTemplateDef, WidgetDialect, WidgetHtml, WidgetTemplate,
-};
+use crate::registry::{Csp, Entries, ResourceDef, ResourceTemplateDef, WidgetDialect, WidgetHtml, WidgetTemplate};
 
 /// Server-wide widget settings.
 #[derive(Clone, Debug, Default)]

@@ -15,8 +15,8 @@ use super::crypto::{digest, pkce_matches};
 use super::ratelimit::Endpoint;
 use super::records::{Code, Family, RedeemedCode, Refresh};
 use super::runtime::{CLIENT_TTL, CODE_TTL, Grant, OAuthRuntime, Peer, no_store, oauth_error, store_failure};
-use super::store::Collection;
 use super::unix_now;
+use crate::records::{CLIENTS, CODES, FAMILIES, REFRESH_TOKENS};
 
 /// The largest form or registration body read.
 const MAX_BODY: usize = 16 * 1024;
@@ -52,7 +52,7 @@ pub(crate) async fn register(State(oauth): State<Arc<OAuthRuntime>>, peer: Peer,
         Ok(client) => client,
         Err(e) => return no_store((StatusCode::BAD_REQUEST, axum::Json(e.to_json())).into_response()),
     };
-    if let Err(e) = oauth.records.put(Collection::Clients, &client.client_id, &client, CLIENT_TTL).await {
+    if let Err(e) = oauth.records.put(CLIENTS, &client.client_id, &client, CLIENT_TTL).await {
         return store_failure(&e);
     }
     tracing::info!(client = %client.client_id, name = ?client.client_name, "client registered");
@@ -146,11 +146,11 @@ async fn redeem_code(oauth: &OAuthRuntime, client_id: &str, params: &HashMap<Str
     let key = digest(code);
     let redeemed_key = format!("redeemed:{key}");
     // Taken, not read: of two redemptions racing, one gets the code.
-    let record = match oauth.records.take::<Code>(Collection::Codes, &key).await {
+    let record = match oauth.records.take::<Code>(CODES, &key).await {
         Ok(Some(record)) => record,
         Ok(None) => {
             // A code used twice: whatever the first use issued is revoked (RFC 6749 §4.1.2).
-            return match oauth.records.get::<RedeemedCode>(Collection::Codes, &redeemed_key).await {
+            return match oauth.records.get::<RedeemedCode>(CODES, &redeemed_key).await {
                 Ok(Some((redeemed, _))) => match oauth.revoke_family(&redeemed.family).await {
                     Ok(()) => invalid_grant("the code was already used; the tokens issued for it are revoked"),
                     Err(e) => store_failure(&e),
@@ -181,7 +181,7 @@ async fn redeem_code(oauth: &OAuthRuntime, client_id: &str, params: &HashMap<Str
         Err(e) => return store_failure(&e),
     };
     let trace = RedeemedCode { family: family.clone() };
-    if let Err(e) = oauth.records.put(Collection::Codes, &redeemed_key, &trace, CODE_TTL * 2).await {
+    if let Err(e) = oauth.records.put(CODES, &redeemed_key, &trace, CODE_TTL * 2).await {
         return store_failure(&e);
     }
     let grant = Grant {
@@ -201,12 +201,12 @@ async fn refresh(oauth: &OAuthRuntime, client_id: &str, params: &HashMap<String,
         return oauth_error(StatusCode::BAD_REQUEST, "invalid_request", "refresh_token is missing");
     };
     let key = digest(token);
-    let (record, raw) = match oauth.records.get::<Refresh>(Collection::RefreshTokens, &key).await {
+    let (record, raw) = match oauth.records.get::<Refresh>(REFRESH_TOKENS, &key).await {
         Ok(Some(found)) => found,
         Ok(None) => return invalid_grant("the refresh token is unknown or expired"),
         Err(e) => return store_failure(&e),
     };
-    match oauth.records.get::<Family>(Collection::Families, &record.family).await {
+    match oauth.records.get::<Family>(FAMILIES, &record.family).await {
         Ok(Some((family, _))) if !family.revoked => {}
         Ok(_) => return invalid_grant("the refresh token was revoked"),
         Err(e) => return store_failure(&e),
@@ -220,7 +220,7 @@ async fn refresh(oauth: &OAuthRuntime, client_id: &str, params: &HashMap<String,
         false
     } else {
         let used = Refresh { used: true, ..record.clone() };
-        match oauth.records.swap(Collection::RefreshTokens, &key, &raw, &used, oauth.refresh_token_ttl).await {
+        match oauth.records.swap(REFRESH_TOKENS, &key, &raw, &used, oauth.refresh_token_ttl).await {
             Ok(claimed) => claimed,
             Err(e) => return store_failure(&e),
         }
@@ -281,7 +281,7 @@ pub(crate) async fn revoke(
     let Some(token) = params.get("token") else {
         return oauth_error(StatusCode::BAD_REQUEST, "invalid_request", "token is missing");
     };
-    match oauth.records.get::<Refresh>(Collection::RefreshTokens, &digest(token)).await {
+    match oauth.records.get::<Refresh>(REFRESH_TOKENS, &digest(token)).await {
         Ok(Some((record, _))) if record.client_id == client_id => {
             if let Err(e) = oauth.revoke_family(&record.family).await {
                 return store_failure(&e);

@@ -1,31 +1,31 @@
 //! The authorization server at run time: its settings resolved against the server's URL, the
-//! sealed store, keys and limits, the router of its endpoints, and the pieces the endpoints
-//! share (cookies, error responses, issuing codes and tokens).
+//! sealed store, keys and limits, and the pieces the endpoints share (cookies, error
+//! responses, issuing codes and tokens).
 
 use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
 use std::time::Duration;
 
-use axum::Router;
 use axum::extract::ConnectInfo;
 use axum::response::{IntoResponse, Redirect, Response};
-use axum::routing::{get, post};
+use fastapps_core::BuildError;
+use fastapps_core::net::is_loopback_host;
+use fastapps_core::store::{MemoryStore, SealedStore, SealingKey, SealingKeys, Store, StoreError};
 use http::header::{CACHE_CONTROL, PRAGMA, SET_COOKIE};
 use http::{HeaderMap, HeaderValue, StatusCode};
 use tokio::sync::OnceCell;
-use tower_http::cors::{Any, CorsLayer};
 
-use super::cimd::MetadataDocuments;
-use super::clients::ClientRecord;
-use super::crypto::{Signer, digest, random_token};
-use super::dev::DevUsers;
-use super::keys::SigningKeys;
-use super::ratelimit::{Endpoint, Limiter};
-use super::records::{Code, Family, Principal, Records, Refresh};
-use super::store::{Collection, MemoryStore, SealedStore, SealingKey, SealingKeys, Store, StoreError};
-use super::upstream::UpstreamRuntime;
-use super::{AuthorizationServer, Source, unix_now};
-use crate::registry::BuildError;
+use crate::cimd::MetadataDocuments;
+use crate::clients::ClientRecord;
+use crate::crypto::{Signer, digest, random_token};
+use crate::dev::DevUsers;
+use crate::keys::SigningKeys;
+use crate::ratelimit::{Endpoint, Limiter};
+use crate::records::{
+    CLIENTS, CODES, Code, FAMILIES, Family, Principal, REFRESH_TOKENS, Records, Refresh, SIGNING_KEYS, UPSTREAM_TOKENS,
+};
+use crate::upstream::UpstreamRuntime;
+use crate::{AuthorizationServer, Source, unix_now};
 
 /// How long an `/authorize` transaction may take, consent and sign-in included.
 pub(crate) const TRANSACTION_TTL: Duration = Duration::from_secs(15 * 60);
@@ -71,11 +71,6 @@ fn invalid(reason: impl Into<String>) -> BuildError {
 /// `scheme://host[:port]` of `url`.
 fn origin(url: &reqwest::Url) -> String {
     url.origin().ascii_serialization()
-}
-
-pub(crate) fn is_loopback_host(host: &str) -> bool {
-    let host = host.trim_start_matches('[').trim_end_matches(']');
-    host.eq_ignore_ascii_case("localhost") || host.parse::<IpAddr>().is_ok_and(|ip| ip.is_loopback())
 }
 
 impl OAuthRuntime {
@@ -146,37 +141,15 @@ impl OAuthRuntime {
         }))
     }
 
-    /// Start-up checks: the store answers, keys exist, the upstream provider is reachable.
-    pub(crate) async fn prepare(&self) -> Result<(), String> {
-        self.keys.jwks(false).await.map_err(|e| format!("the authorization server's store: {e}"))?;
-        self.signer().await.map_err(|e| format!("the authorization server's store: {e}"))?;
-        match &self.users {
-            Users::Proxy(upstream) => upstream.prepare().await,
-            Users::Development(users) => {
-                tracing::warn!(
-                    users = ?users.usernames(),
-                    issuer = %self.issuer,
-                    "DEVELOPMENT authorization server: users sign in with the test accounts of a local file; not for production"
-                );
-                Ok(())
-            }
-        }
-    }
-
-    /// Whether the server must refuse to listen on `addr`.
-    pub(crate) fn refuses_address(&self, addr: SocketAddr) -> bool {
-        matches!(self.users, Users::Development(_)) && !self.allow_public && !addr.ip().is_loopback()
-    }
-
     /// The HMAC key of the cookies: one per store, so every instance sharing it agrees.
     pub(crate) async fn signer(&self) -> Result<&Signer, StoreError> {
         self.signer
             .get_or_try_init(|| async {
                 let store = self.records.store();
                 let fresh = random_token(32).into_bytes();
-                store.put_if_absent(Collection::SigningKeys, "cookie-secret", fresh, None).await?;
+                store.put_if_absent(SIGNING_KEYS, "cookie-secret", fresh, None).await?;
                 let secret = store
-                    .get(Collection::SigningKeys, "cookie-secret")
+                    .get(SIGNING_KEYS, "cookie-secret")
                     .await?
                     .ok_or_else(|| StoreError::Backend("the cookie secret vanished".into()))?;
                 Ok(Signer::new(&secret))
@@ -209,26 +182,6 @@ impl OAuthRuntime {
         })
     }
 
-    /// The routes, mounted at the issuer's origin.
-    pub(crate) fn router(self: &Arc<Self>) -> Router {
-        // Clients in browsers read these across origins; the interactive pages are not.
-        let cors = CorsLayer::new().allow_origin(Any).allow_methods(Any).allow_headers(Any);
-        let public = Router::new()
-            .route("/.well-known/oauth-authorization-server", get(super::token::metadata))
-            .route("/.well-known/openid-configuration", get(super::token::metadata))
-            .route("/jwks", get(super::token::jwks))
-            .route("/register", post(super::token::register))
-            .route("/token", post(super::token::token))
-            .route("/revoke", post(super::token::revoke))
-            .layer(cors);
-        let pages = Router::new()
-            .route("/authorize", get(super::authorize::authorize))
-            .route("/oauth/consent", post(super::authorize::consent))
-            .route("/oauth/login", get(super::authorize::login_page).post(super::authorize::login))
-            .route("/auth/callback", get(super::authorize::callback));
-        public.merge(pages).with_state(self.clone())
-    }
-
     /// The refusal of a request over the rate limit of `endpoint` for its peer.
     pub(crate) fn limit(&self, endpoint: Endpoint, peer: Peer) -> Option<Response> {
         self.limiter.check(endpoint, peer.0).err().map(|retry| {
@@ -245,7 +198,7 @@ impl OAuthRuntime {
         if self.documents.names_document(client_id) {
             return self.documents.fetch(client_id).await.map(Some);
         }
-        match self.records.get::<ClientRecord>(Collection::Clients, client_id).await {
+        match self.records.get::<ClientRecord>(CLIENTS, client_id).await {
             Ok(found) => Ok(found.map(|(client, _)| client)),
             Err(e) => Err(e.to_string()),
         }
@@ -355,7 +308,7 @@ impl OAuthRuntime {
             principal,
             upstream,
         };
-        self.records.put(Collection::Codes, &digest(&code), &record, CODE_TTL).await?;
+        self.records.put(CODES, &digest(&code), &record, CODE_TTL).await?;
         Ok(self.redirect_to_client(&txn.redirect_uri, &[("code", &code)], txn.state.as_deref()))
     }
 
@@ -405,7 +358,7 @@ impl OAuthRuntime {
             used: false,
             family_expires_at,
         };
-        self.records.put(Collection::RefreshTokens, &digest(&refresh), &record, ttl).await?;
+        self.records.put(REFRESH_TOKENS, &digest(&refresh), &record, ttl).await?;
         let body = serde_json::json!({
             "access_token": access,
             "token_type": "Bearer",
@@ -425,20 +378,20 @@ impl OAuthRuntime {
             revoked: false,
             upstream: code.upstream.clone(),
         };
-        self.records.put(Collection::Families, &family, &record, self.session_ttl).await?;
+        self.records.put(FAMILIES, &family, &record, self.session_ttl).await?;
         Ok((family, unix_now() + self.session_ttl.as_secs()))
     }
 
     /// Ends a family: none of its refresh tokens works any more, and the upstream tokens go.
     pub(crate) async fn revoke_family(&self, family: &str) -> Result<(), StoreError> {
-        if let Some((mut record, old)) = self.records.get::<Family>(Collection::Families, family).await? {
+        if let Some((mut record, old)) = self.records.get::<Family>(FAMILIES, family).await? {
             if let Some(upstream) = record.upstream.take() {
-                self.records.delete(Collection::UpstreamTokens, &upstream).await?;
+                self.records.delete(UPSTREAM_TOKENS, &upstream).await?;
             }
             record.revoked = true;
             // A lost race means someone else changed it; revoked either way after a retry.
-            if !self.records.swap(Collection::Families, family, &old, &record, self.session_ttl).await? {
-                self.records.put(Collection::Families, family, &record, self.session_ttl).await?;
+            if !self.records.swap(FAMILIES, family, &old, &record, self.session_ttl).await? {
+                self.records.put(FAMILIES, family, &record, self.session_ttl).await?;
             }
             tracing::warn!(family = %family, "refresh token family revoked");
         }

@@ -1,7 +1,7 @@
 //! [`SealedStore`]: encryption at rest, whatever the backend.
 //!
-//! The authorization server's records include upstream token sets and refresh-token state; a
-//! copy of the database, a Redis snapshot or a backup must not hand them out. The wrapper seals
+//! What a server stores includes upstream token sets and refresh-token state; a copy of the
+//! database, a Redis snapshot or a backup must not hand them out. The wrapper seals
 //! every value with AES-256-GCM before it reaches the backend and opens it on the way back, so
 //! backends only ever see ciphertext.
 //!
@@ -23,13 +23,12 @@
 //! one when next written.
 
 use std::sync::Arc;
-use std::time::Duration;
 
 use aws_lc_rs::aead::{AES_256_GCM, Aad, NONCE_LEN, Nonce, RandomizedNonceKey};
 use base64::Engine as _;
 use base64::engine::general_purpose::{STANDARD, STANDARD_NO_PAD, URL_SAFE, URL_SAFE_NO_PAD};
 
-use super::{BoxFuture, Collection, Store, StoreError};
+use super::{BoxFuture, Collection, Op, Outcome, Store, StoreError};
 
 /// The first byte of every sealed value.
 const FORMAT_VERSION: u8 = 1;
@@ -37,7 +36,8 @@ const FORMAT_VERSION: u8 = 1;
 const KEY_LEN: usize = 32;
 /// The length of an AES-GCM tag.
 const TAG_LEN: usize = 16;
-/// Separates this use of the keys from any other.
+/// Separates this use of the keys from any other. Unchanged since the store first sealed the
+/// authorization server's records, so that what was sealed then still opens.
 const AAD_LABEL: &[u8] = b"fastapps oauth store v1\0";
 /// The longest key id: its length is stored in one byte.
 const MAX_ID_LEN: usize = 255;
@@ -59,6 +59,9 @@ pub enum SealingKeyError {
     /// The cryptographic library refused the key or could not draw random bytes.
     #[error("the sealing key could not be set up")]
     Crypto,
+    /// A list of keys names none.
+    #[error("no sealing key is given")]
+    Empty,
 }
 
 /// An AES-256-GCM key with its id, for [`SealedStore`].
@@ -66,13 +69,13 @@ pub enum SealingKeyError {
 /// Its `Debug` shows the id only, never the key material. Cloning is cheap and shares the key.
 ///
 /// ```
-/// use fastapps_core::oauth::store::SealingKey;
+/// use fastapps_store::SealingKey;
 ///
 /// // 32 bytes in base64, e.g. from `head -c 32 /dev/urandom | base64` kept in a secret store.
 /// let key = SealingKey::from_base64("2025-06", "q83vASNFZ4mrze8BI0VniavN7wEjRWeJq83vASNFZ4k=")?;
 /// assert_eq!(key.id(), "2025-06");
 /// assert!(!format!("{key:?}").contains("q83v"));
-/// # Ok::<(), fastapps_core::oauth::store::SealingKeyError>(())
+/// # Ok::<(), fastapps_store::SealingKeyError>(())
 /// ```
 #[derive(Clone)]
 pub struct SealingKey {
@@ -177,6 +180,29 @@ impl SealingKeys {
     fn named<'a>(&'a self, id: &'a [u8]) -> impl Iterator<Item = &'a SealingKey> + 'a {
         std::iter::once(&self.current).chain(&self.previous).filter(move |key| key.id.as_bytes() == id)
     }
+
+    /// Keys from a comma-separated list of base64 keys of 32 bytes, the current one first (the
+    /// others still open what they sealed), as a deployment's secret holds them. Each key's id
+    /// is derived from the key, so every instance given the same list agrees on the ids.
+    ///
+    /// ```
+    /// use fastapps_store::SealingKeys;
+    ///
+    /// let keys = SealingKeys::from_list(
+    ///     "q83vASNFZ4mrze8BI0VniavN7wEjRWeJq83vASNFZ4k=, AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=",
+    /// )?;
+    /// assert_eq!(keys.previous.len(), 1);
+    /// # Ok::<(), fastapps_store::SealingKeyError>(())
+    /// ```
+    pub fn from_list(list: &str) -> Result<Self, SealingKeyError> {
+        let mut keys = list.split(',').map(str::trim).filter(|k| !k.is_empty()).map(|text| {
+            let digest = aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, text.as_bytes());
+            let id: String = URL_SAFE_NO_PAD.encode(digest).chars().take(8).collect();
+            SealingKey::from_base64(id, text)
+        });
+        let current = keys.next().ok_or(SealingKeyError::Empty)??;
+        Ok(Self { current, previous: keys.collect::<Result<_, _>>()? })
+    }
 }
 
 impl From<SealingKey> for SealingKeys {
@@ -198,14 +224,16 @@ impl From<SealingKey> for SealingKeys {
 /// well before that (yearly is plenty for an authorization server's traffic).
 ///
 /// ```
-/// use fastapps_core::oauth::store::{Collection, MemoryStore, SealedStore, SealingKey, Store};
+/// use fastapps_store::{Collection, MemoryStore, SealedStore, SealingKey, Store};
+///
+/// const TOKENS: Collection = Collection::new("upstream_tokens");
 ///
 /// # #[tokio::main(flavor = "current_thread")]
 /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
 /// let store = SealedStore::new(MemoryStore::new(), SealingKey::generate().into());
-/// store.put(Collection::UpstreamTokens, "set-1", b"secret".to_vec(), None).await?;
-/// assert_eq!(store.get(Collection::UpstreamTokens, "set-1").await?, Some(b"secret".to_vec()));
-/// let raw = store.inner().get(Collection::UpstreamTokens, "set-1").await?.unwrap_or_default();
+/// store.put(TOKENS, "set-1", b"secret".to_vec(), None).await?;
+/// assert_eq!(store.get(TOKENS, "set-1").await?, Some(b"secret".to_vec()));
+/// let raw = store.inner().get(TOKENS, "set-1").await?.unwrap_or_default();
 /// assert!(!raw.windows(6).any(|w| w == b"secret"));
 /// # Ok(())
 /// # }
@@ -312,80 +340,48 @@ impl<S: std::fmt::Debug> std::fmt::Debug for SealedStore<S> {
 }
 
 impl<S: Store> Store for SealedStore<S> {
-    fn get<'a>(&'a self, collection: Collection, key: &'a str) -> BoxFuture<'a, Result<Option<Vec<u8>>, StoreError>> {
-        Box::pin(async move {
-            match self.inner.get(collection, key).await? {
-                Some(sealed) => self.open(collection, key, &sealed).map(Some),
-                None => Ok(None),
-            }
-        })
-    }
-
-    fn put<'a>(
+    fn apply<'a>(
         &'a self,
         collection: Collection,
         key: &'a str,
-        value: Vec<u8>,
-        ttl: Option<Duration>,
-    ) -> BoxFuture<'a, Result<(), StoreError>> {
+        op: Op<'a>,
+    ) -> BoxFuture<'a, Result<Outcome, StoreError>> {
         Box::pin(async move {
-            let sealed = self.seal(collection, key, value)?;
-            self.inner.put(collection, key, sealed, ttl).await
-        })
-    }
-
-    fn put_if_absent<'a>(
-        &'a self,
-        collection: Collection,
-        key: &'a str,
-        value: Vec<u8>,
-        ttl: Option<Duration>,
-    ) -> BoxFuture<'a, Result<bool, StoreError>> {
-        Box::pin(async move {
-            let sealed = self.seal(collection, key, value)?;
-            self.inner.put_if_absent(collection, key, sealed, ttl).await
-        })
-    }
-
-    fn take<'a>(&'a self, collection: Collection, key: &'a str) -> BoxFuture<'a, Result<Option<Vec<u8>>, StoreError>> {
-        Box::pin(async move {
-            match self.inner.take(collection, key).await? {
-                Some(sealed) => self.open(collection, key, &sealed).map(Some),
-                None => Ok(None),
-            }
-        })
-    }
-
-    fn compare_and_swap<'a>(
-        &'a self,
-        collection: Collection,
-        key: &'a str,
-        expected: &'a [u8],
-        new: Vec<u8>,
-        ttl: Option<Duration>,
-    ) -> BoxFuture<'a, Result<bool, StoreError>> {
-        Box::pin(async move {
-            let Some(sealed) = self.inner.get(collection, key).await? else {
-                return Ok(false);
+            let op = match op {
+                Op::Get | Op::Take => {
+                    return match self.inner.apply(collection, key, op).await?.into_value()? {
+                        Some(sealed) => self.open(collection, key, &sealed).map(|value| Outcome::Value(Some(value))),
+                        None => Ok(Outcome::Value(None)),
+                    };
+                }
+                Op::Put { value, ttl } => Op::Put { value: self.seal(collection, key, value)?, ttl },
+                Op::PutIfAbsent { value, ttl } => Op::PutIfAbsent { value: self.seal(collection, key, value)?, ttl },
+                Op::CompareAndSwap { expected, new, ttl } => {
+                    // Plaintexts are compared; the swap is on the exact sealed bytes read, unique
+                    // per write, so it happens only if nobody wrote since the read.
+                    let Some(sealed) = self.inner.get(collection, key).await? else {
+                        return Ok(Outcome::Written(false));
+                    };
+                    if self.open(collection, key, &sealed)? != expected {
+                        return Ok(Outcome::Written(false));
+                    }
+                    let new = self.seal(collection, key, new)?;
+                    return self.inner.compare_and_swap(collection, key, &sealed, new, ttl).await.map(Outcome::Written);
+                }
+                other => other,
             };
-            if self.open(collection, key, &sealed)? != expected {
-                return Ok(false);
-            }
-            let new = self.seal(collection, key, new)?;
-            // Swaps only if nobody wrote since the read: the sealed bytes are unique per write.
-            self.inner.compare_and_swap(collection, key, &sealed, new, ttl).await
+            self.inner.apply(collection, key, op).await
         })
-    }
-
-    fn delete<'a>(&'a self, collection: Collection, key: &'a str) -> BoxFuture<'a, Result<(), StoreError>> {
-        self.inner.delete(collection, key)
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::oauth::store::MemoryStore;
+    use crate::MemoryStore;
+
+    const CODES: Collection = Collection::new("codes");
+    const CLIENTS: Collection = Collection::new("clients");
 
     fn key(id: &str, byte: u8) -> SealingKey {
         SealingKey::from_bytes(id, &[byte; KEY_LEN]).unwrap()
@@ -414,25 +410,25 @@ mod tests {
         let (a, b) = (SealingKey::generate(), SealingKey::try_generate().unwrap());
         assert_ne!(a.id(), b.id());
         assert_eq!(a.id().len(), 16);
-        let sealed_a = SealedStore::new(MemoryStore::new(), a.into()).seal(Collection::Codes, "k", vec![1]).unwrap();
+        let sealed_a = SealedStore::new(MemoryStore::new(), a.into()).seal(CODES, "k", vec![1]).unwrap();
         let reader = SealedStore::new(MemoryStore::new(), SealingKeys::new(b.clone()).with_previous(key("x", 1)));
-        assert!(matches!(reader.open(Collection::Codes, "k", &sealed_a), Err(StoreError::Corrupt(_))));
+        assert!(matches!(reader.open(CODES, "k", &sealed_a), Err(StoreError::Corrupt(_))));
     }
 
     #[test]
     fn the_layout_is_as_documented() {
         let store = SealedStore::new(MemoryStore::new(), key("k1", 3).into());
-        let sealed = store.seal(Collection::Clients, "c", b"hello".to_vec()).unwrap();
+        let sealed = store.seal(CLIENTS, "c", b"hello".to_vec()).unwrap();
         assert_eq!(&sealed[..4], &[1, 2, b'k', b'1']);
         assert_eq!(sealed.len(), 4 + NONCE_LEN + 5 + TAG_LEN);
-        assert_eq!(store.open(Collection::Clients, "c", &sealed).unwrap(), b"hello");
+        assert_eq!(store.open(CLIENTS, "c", &sealed).unwrap(), b"hello");
         for len in 0..sealed.len() {
-            assert!(matches!(store.open(Collection::Clients, "c", &sealed[..len]), Err(StoreError::Corrupt(_))));
+            assert!(matches!(store.open(CLIENTS, "c", &sealed[..len]), Err(StoreError::Corrupt(_))));
         }
         for at in 0..sealed.len() {
             let mut altered = sealed.clone();
             altered[at] ^= 0x40;
-            assert!(matches!(store.open(Collection::Clients, "c", &altered), Err(StoreError::Corrupt(_))), "{at}");
+            assert!(matches!(store.open(CLIENTS, "c", &altered), Err(StoreError::Corrupt(_))), "{at}");
         }
     }
 
@@ -440,9 +436,8 @@ mod tests {
     fn keys_with_the_same_id_are_each_tried() {
         let old = key("same", 1);
         let new = key("same", 2);
-        let sealed =
-            SealedStore::new(MemoryStore::new(), old.clone().into()).seal(Collection::Codes, "k", vec![9]).unwrap();
+        let sealed = SealedStore::new(MemoryStore::new(), old.clone().into()).seal(CODES, "k", vec![9]).unwrap();
         let store = SealedStore::new(MemoryStore::new(), SealingKeys::new(new).with_previous(old));
-        assert_eq!(store.open(Collection::Codes, "k", &sealed).unwrap(), vec![9]);
+        assert_eq!(store.open(CODES, "k", &sealed).unwrap(), vec![9]);
     }
 }

@@ -11,7 +11,7 @@ use tokio::sync::OnceCell;
 
 use super::crypto::digest;
 use super::records::Principal;
-use crate::auth::{JwtVerifier, TokenVerifier as _};
+use fastapps_core::auth::{Fetcher, JwtVerifier, TokenVerifier as _, check_url, scopes_from_claims};
 
 /// How the proxy learns who signed in.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -173,7 +173,7 @@ impl Upstream {
     /// says so here (or with [`scopes_from_claim`](Self::scopes_from_claim)).
     ///
     /// ```
-    /// use fastapps_core::oauth::Upstream;
+    /// use fastapps_oauth::Upstream;
     ///
     /// let upstream = Upstream::google("id", "secret").scope_policy(|user| {
     ///     let staff = user.claims.get("hd").and_then(|d| d.as_str()) == Some("example.com");
@@ -196,7 +196,7 @@ impl Upstream {
     #[must_use]
     pub fn scopes_from_claim(self, claim: impl Into<String>) -> Self {
         let claim = [claim.into()];
-        self.scope_policy(move |user| Some(crate::auth::scopes_from(user.claims, &claim)))
+        self.scope_policy(move |user| Some(scopes_from_claims(user.claims, &claim)))
     }
 
     /// The provider from the environment, `None` when nothing names one:
@@ -288,7 +288,7 @@ pub(crate) struct UpstreamRuntime {
 impl UpstreamRuntime {
     pub(crate) fn new(config: Upstream) -> Result<Arc<Self>, String> {
         if let Some(issuer) = &config.issuer {
-            crate::auth::check_url(issuer).map_err(|e| format!("the upstream issuer: {e}"))?;
+            check_url(issuer).map_err(|e| format!("the upstream issuer: {e}"))?;
         }
         let id_tokens = match (&config.identity, &config.issuer) {
             (Identity::IdToken, Some(issuer)) => {
@@ -325,7 +325,7 @@ impl UpstreamRuntime {
                 }
                 let issuer = self.config.issuer.as_deref().ok_or("the upstream has neither issuer nor endpoints")?;
                 let url = format!("{}/.well-known/openid-configuration", issuer.trim_end_matches('/'));
-                let fetched = crate::auth::fetch_json::<Discovery>(&url).await?;
+                let fetched = Fetcher::new().get_json::<Discovery>(&url).await.map_err(|e| e.to_string())?.value;
                 if fetched.issuer != issuer {
                     return Err(format!(
                         "{url} names the issuer {:?}, not {issuer:?}; the issuer must match exactly",
@@ -333,9 +333,9 @@ impl UpstreamRuntime {
                     ));
                 }
                 for endpoint in [&fetched.authorization_endpoint, &fetched.token_endpoint] {
-                    crate::auth::check_url(endpoint)?;
+                    check_url(endpoint).map_err(|e| e.to_string())?;
                 }
-                let userinfo = fetched.userinfo_endpoint.filter(|u| crate::auth::check_url(u).is_ok());
+                let userinfo = fetched.userinfo_endpoint.filter(|u| check_url(u).is_ok());
                 Ok(Endpoints { authorization: fetched.authorization_endpoint, token: fetched.token_endpoint, userinfo })
             })
             .await

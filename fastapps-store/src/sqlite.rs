@@ -20,7 +20,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use rusqlite::{Connection, OptionalExtension, params};
 
-use super::{BoxFuture, Collection, Store, StoreError, ttl_millis};
+use super::{BoxFuture, Collection, Op, Outcome, Store, StoreError, ttl_millis};
 
 /// How long a statement waits for another connection's write lock before failing.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
@@ -29,39 +29,43 @@ const SWEEP_EVERY_WRITES: u32 = 256;
 /// …at most this many at a time, so that no write waits long for a sweep.
 const SWEEP_BATCH: i64 = 1000;
 
+/// The table's name before the store served more than the authorization server: a database
+/// written then is renamed on open, so its records are kept.
+const FORMER_TABLE: &str = "oauth_store";
+
 const SCHEMA: &str = r#"
-CREATE TABLE IF NOT EXISTS oauth_store (
+CREATE TABLE IF NOT EXISTS fastapps_store (
     collection TEXT NOT NULL,
     "key" TEXT NOT NULL,
     value BLOB NOT NULL,
     expires_at INTEGER NULL,
     PRIMARY KEY (collection, "key")
 );
-CREATE INDEX IF NOT EXISTS oauth_store_expires_at ON oauth_store (expires_at) WHERE expires_at IS NOT NULL;
+CREATE INDEX IF NOT EXISTS fastapps_store_expires_at ON fastapps_store (expires_at) WHERE expires_at IS NOT NULL;
 "#;
 
 /// `?1` collection, `?2` key, `?3` now.
-const GET: &str = r#"SELECT value FROM oauth_store
+const GET: &str = r#"SELECT value FROM fastapps_store
     WHERE collection = ?1 AND "key" = ?2 AND (expires_at IS NULL OR expires_at > ?3)"#;
 /// `?1` collection, `?2` key, `?3` value, `?4` expires at.
-const PUT: &str = r#"INSERT INTO oauth_store (collection, "key", value, expires_at) VALUES (?1, ?2, ?3, ?4)
+const PUT: &str = r#"INSERT INTO fastapps_store (collection, "key", value, expires_at) VALUES (?1, ?2, ?3, ?4)
     ON CONFLICT (collection, "key") DO UPDATE SET value = excluded.value, expires_at = excluded.expires_at"#;
 /// As [`PUT`], replacing only an expired row; `?5` now.
-const PUT_IF_ABSENT: &str = r#"INSERT INTO oauth_store (collection, "key", value, expires_at) VALUES (?1, ?2, ?3, ?4)
+const PUT_IF_ABSENT: &str = r#"INSERT INTO fastapps_store (collection, "key", value, expires_at) VALUES (?1, ?2, ?3, ?4)
     ON CONFLICT (collection, "key") DO UPDATE SET value = excluded.value, expires_at = excluded.expires_at
-    WHERE oauth_store.expires_at IS NOT NULL AND oauth_store.expires_at <= ?5"#;
+    WHERE fastapps_store.expires_at IS NOT NULL AND fastapps_store.expires_at <= ?5"#;
 /// `?1` collection, `?2` key; the caller drops an expired value it returns.
-const TAKE: &str = r#"DELETE FROM oauth_store WHERE collection = ?1 AND "key" = ?2 RETURNING value, expires_at"#;
+const TAKE: &str = r#"DELETE FROM fastapps_store WHERE collection = ?1 AND "key" = ?2 RETURNING value, expires_at"#;
 /// `?1` collection, `?2` key, `?3` expected, `?4` new value, `?5` new expires at, `?6` now.
-const COMPARE_AND_SWAP: &str = r#"UPDATE oauth_store SET value = ?4, expires_at = ?5
+const COMPARE_AND_SWAP: &str = r#"UPDATE fastapps_store SET value = ?4, expires_at = ?5
     WHERE collection = ?1 AND "key" = ?2 AND value = ?3 AND (expires_at IS NULL OR expires_at > ?6)"#;
 /// `?1` collection, `?2` key.
-const DELETE: &str = r#"DELETE FROM oauth_store WHERE collection = ?1 AND "key" = ?2"#;
+const DELETE: &str = r#"DELETE FROM fastapps_store WHERE collection = ?1 AND "key" = ?2"#;
 /// `?1` now, `?2` batch size.
-const SWEEP: &str = r#"DELETE FROM oauth_store WHERE rowid IN
-    (SELECT rowid FROM oauth_store WHERE expires_at IS NOT NULL AND expires_at <= ?1 LIMIT ?2)"#;
+const SWEEP: &str = r#"DELETE FROM fastapps_store WHERE rowid IN
+    (SELECT rowid FROM fastapps_store WHERE expires_at IS NOT NULL AND expires_at <= ?1 LIMIT ?2)"#;
 
-/// A store in a SQLite database file (table `oauth_store`).
+/// A store in a SQLite database file (table `fastapps_store`).
 ///
 /// Several processes on one host may open the same file; they see one another's writes and race
 /// safely. Expiry times are written in the wall-clock time of the process writing them, so the
@@ -73,14 +77,16 @@ const SWEEP: &str = r#"DELETE FROM oauth_store WHERE rowid IN
 /// connection.
 ///
 /// ```
-/// use fastapps_core::oauth::store::{Collection, SqliteStore, Store};
+/// use fastapps_store::{Collection, SqliteStore, Store};
+///
+/// const CLIENTS: Collection = Collection::new("clients");
 ///
 /// # #[tokio::main(flavor = "current_thread")]
 /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
 /// # let dir = tempfile::tempdir()?;
-/// let store = SqliteStore::open(dir.path().join("oauth.db"))?;
-/// store.put(Collection::Clients, "client-1", b"{}".to_vec(), None).await?;
-/// assert_eq!(store.get(Collection::Clients, "client-1").await?, Some(b"{}".to_vec()));
+/// let store = SqliteStore::open(dir.path().join("store.db"))?;
+/// store.put(CLIENTS, "client-1", b"{}".to_vec(), None).await?;
+/// assert_eq!(store.get(CLIENTS, "client-1").await?, Some(b"{}".to_vec()));
 /// # Ok(())
 /// # }
 /// ```
@@ -97,7 +103,7 @@ struct Shared {
 
 impl SqliteStore {
     /// Opens (creating it if need be) the database at `path`: WAL mode, a busy timeout of five
-    /// seconds, and the `oauth_store` table. It blocks while it does so (at most the busy timeout
+    /// seconds, and the `fastapps_store` table. It blocks while it does so (at most the busy timeout
     /// if another process holds the file); call it at start-up.
     pub fn open(path: impl AsRef<Path>) -> Result<Self, StoreError> {
         let path = path.as_ref().to_path_buf();
@@ -114,6 +120,20 @@ impl SqliteStore {
         // Durable at every checkpoint and safe against a crash of the process; only a power loss
         // may lose the last writes.
         connection.pragma_update(None, "synchronous", "NORMAL").map_err(backend("set synchronous mode"))?;
+        let former: Option<String> = connection
+            .query_row("SELECT name FROM sqlite_master WHERE type = 'table' AND name = ?1", [FORMER_TABLE], |row| {
+                row.get(0)
+            })
+            .optional()
+            .map_err(backend("read the schema"))?;
+        if former.is_some() {
+            connection
+                .execute_batch(
+                    "ALTER TABLE oauth_store RENAME TO fastapps_store; \
+                     DROP INDEX IF EXISTS oauth_store_expires_at;",
+                )
+                .map_err(backend("rename the former table"))?;
+        }
         connection.execute_batch(SCHEMA).map_err(backend("create the schema"))?;
         Ok(Self { shared: Arc::new(Shared { path, connection: Mutex::new(connection), writes: AtomicU32::new(0) }) })
     }
@@ -214,90 +234,48 @@ fn expires_at(ttl: Option<Duration>) -> Option<i64> {
 }
 
 impl Store for SqliteStore {
-    fn get<'a>(&'a self, collection: Collection, key: &'a str) -> BoxFuture<'a, Result<Option<Vec<u8>>, StoreError>> {
-        let key = key.to_owned();
-        Box::pin(self.run("read a record", move |connection| {
-            connection
-                .prepare_cached(GET)?
-                .query_row(params![collection.as_str(), key, now_millis()], |row| row.get(0))
-                .optional()
-        }))
-    }
-
-    fn put<'a>(
+    fn apply<'a>(
         &'a self,
         collection: Collection,
         key: &'a str,
-        value: Vec<u8>,
-        ttl: Option<Duration>,
-    ) -> BoxFuture<'a, Result<(), StoreError>> {
-        let key = key.to_owned();
-        Box::pin(self.write("write a record", move |connection| {
-            connection.prepare_cached(PUT)?.execute(params![collection.as_str(), key, value, expires_at(ttl)])?;
-            Ok(())
-        }))
-    }
-
-    fn put_if_absent<'a>(
-        &'a self,
-        collection: Collection,
-        key: &'a str,
-        value: Vec<u8>,
-        ttl: Option<Duration>,
-    ) -> BoxFuture<'a, Result<bool, StoreError>> {
-        let key = key.to_owned();
-        Box::pin(self.write("write a record", move |connection| {
-            let changed = connection.prepare_cached(PUT_IF_ABSENT)?.execute(params![
-                collection.as_str(),
-                key,
-                value,
-                expires_at(ttl),
-                now_millis()
-            ])?;
-            Ok(changed == 1)
-        }))
-    }
-
-    fn take<'a>(&'a self, collection: Collection, key: &'a str) -> BoxFuture<'a, Result<Option<Vec<u8>>, StoreError>> {
-        let key = key.to_owned();
-        Box::pin(self.run("take a record", move |connection| {
-            let row: Option<(Vec<u8>, Option<i64>)> = connection
-                .prepare_cached(TAKE)?
-                .query_row(params![collection.as_str(), key], |row| Ok((row.get(0)?, row.get(1)?)))
-                .optional()?;
-            let now = now_millis();
-            Ok(row.and_then(|(value, expires_at)| expires_at.is_none_or(|at| at > now).then_some(value)))
-        }))
-    }
-
-    fn compare_and_swap<'a>(
-        &'a self,
-        collection: Collection,
-        key: &'a str,
-        expected: &'a [u8],
-        new: Vec<u8>,
-        ttl: Option<Duration>,
-    ) -> BoxFuture<'a, Result<bool, StoreError>> {
-        let key = key.to_owned();
-        let expected = expected.to_vec();
-        Box::pin(self.write("swap a record", move |connection| {
-            let changed = connection.prepare_cached(COMPARE_AND_SWAP)?.execute(params![
-                collection.as_str(),
-                key,
-                expected,
-                new,
-                expires_at(ttl),
-                now_millis()
-            ])?;
-            Ok(changed == 1)
-        }))
-    }
-
-    fn delete<'a>(&'a self, collection: Collection, key: &'a str) -> BoxFuture<'a, Result<(), StoreError>> {
-        let key = key.to_owned();
-        Box::pin(self.run("delete a record", move |connection| {
-            connection.prepare_cached(DELETE)?.execute(params![collection.as_str(), key])?;
-            Ok(())
-        }))
+        op: Op<'a>,
+    ) -> BoxFuture<'a, Result<Outcome, StoreError>> {
+        let (collection, key) = (collection.as_str(), key.to_owned());
+        match op {
+            Op::Get => Box::pin(self.run("read a record", move |connection| {
+                let mut get = connection.prepare_cached(GET)?;
+                get.query_row(params![collection, key, now_millis()], |row| row.get(0)).optional().map(Outcome::Value)
+            })),
+            Op::Put { value, ttl } => Box::pin(self.write("write a record", move |connection| {
+                connection.prepare_cached(PUT)?.execute(params![collection, key, value, expires_at(ttl)])?;
+                Ok(Outcome::Done)
+            })),
+            Op::PutIfAbsent { value, ttl } => Box::pin(self.write("write a record", move |connection| {
+                let mut put = connection.prepare_cached(PUT_IF_ABSENT)?;
+                let changed = put.execute(params![collection, key, value, expires_at(ttl), now_millis()])?;
+                Ok(Outcome::Written(changed == 1))
+            })),
+            Op::Take => Box::pin(self.run("take a record", move |connection| {
+                let row: Option<(Vec<u8>, Option<i64>)> = connection
+                    .prepare_cached(TAKE)?
+                    .query_row(params![collection, key], |row| Ok((row.get(0)?, row.get(1)?)))
+                    .optional()?;
+                let now = now_millis();
+                Ok(Outcome::Value(row.and_then(|(value, at)| at.is_none_or(|at| at > now).then_some(value))))
+            })),
+            Op::CompareAndSwap { expected, new, ttl } => {
+                let expected = expected.to_vec();
+                Box::pin(self.write("swap a record", move |connection| {
+                    let mut swap = connection.prepare_cached(COMPARE_AND_SWAP)?;
+                    let changed =
+                        swap.execute(params![collection, key, expected, new, expires_at(ttl), now_millis()])?;
+                    Ok(Outcome::Written(changed == 1))
+                }))
+            }
+            Op::Delete => Box::pin(self.run("delete a record", move |connection| {
+                connection.prepare_cached(DELETE)?.execute(params![collection, key])?;
+                Ok(Outcome::Done)
+            })),
+        }
     }
 }

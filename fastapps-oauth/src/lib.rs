@@ -1,6 +1,7 @@
-//! An OAuth 2.1 authorization server for the app itself (feature `oauth`), for identity
-//! providers that cannot register MCP clients on the fly, and for signing in on a laptop with
-//! no account anywhere.
+//! An OAuth 2.1 authorization server for a fastapps MCP server itself, for identity providers
+//! that cannot register MCP clients on the fly, and for signing in on a laptop with no account
+//! anywhere. It plugs into the server as an extension
+//! ([`ServerBuilder::extension`](fastapps_core::ServerBuilder::extension)).
 //!
 //! Toward MCP clients it is a complete authorization server: RFC 8414 metadata, dynamic client
 //! registration (RFC 7591) and client ID metadata documents, `/authorize` with PKCE (S256 only)
@@ -16,20 +17,22 @@
 //! - [`AuthorizationServer::development`]: test accounts from a file and a login form, with a
 //!   banner saying so; it serves only on loopback unless forced.
 //!
-//! Everything it keeps between requests is in a [`Store`]: in memory (one process), SQLite
-//! (one process, across restarts) or Redis (several processes behind a load balancer), always
-//! sealed with AES-256-GCM.
+//! Everything it keeps between requests is in a [`Store`](fastapps_core::store::Store): in
+//! memory (one process), SQLite (one process, across restarts; feature `sqlite`) or Redis
+//! (several processes behind a load balancer; feature `redis`), always sealed with AES-256-GCM.
 //!
 //! ```no_run
 //! use fastapps_core::WidgetMcpServer;
-//! use fastapps_core::auth::Auth;
-//! use fastapps_core::oauth::{AuthorizationServer, DevUser, DevUsers};
+//! use fastapps_oauth::{AuthorizationServer, DevUser, DevUsers};
 //!
 //! let users = DevUsers::new([DevUser::new("alice", "alice")]);
 //! let server = WidgetMcpServer::builder("notes")
 //!     .public_url("http://127.0.0.1:8000")
-//!     .authorization_server(AuthorizationServer::development(users));
+//!     .extension(AuthorizationServer::development(users));
 //! ```
+
+#![deny(missing_docs)]
+#![cfg_attr(not(test), warn(clippy::unwrap_used))]
 
 mod authorize;
 mod cimd;
@@ -42,22 +45,26 @@ mod pages;
 mod ratelimit;
 mod records;
 mod redirect;
+mod routes;
 mod runtime;
-pub mod store;
 mod token;
 mod upstream;
 
 use std::sync::Arc;
 use std::time::Duration;
 
+use fastapps_core::BuildError;
+use fastapps_core::auth::Algorithm;
+use fastapps_core::server::{BuiltExtension, ExtensionContext, ServerExtension};
+use fastapps_core::store::{SealingKeys, Store};
+
 pub use clients::{ClientRecord, ClientSource, RegistrationError};
 pub use dev::{DevUser, DevUsers};
 pub use ratelimit::{Endpoint, Quota, RateLimits};
 pub use redirect::ApplicationType;
-pub use store::{Collection, MemoryStore, Store, StoreError};
 pub use upstream::{Upstream, UpstreamUser};
 
-pub(crate) use runtime::OAuthRuntime;
+use runtime::OAuthRuntime;
 
 /// Seconds since the Unix epoch.
 pub(crate) fn unix_now() -> u64 {
@@ -72,7 +79,7 @@ enum Source {
 }
 
 /// The app's own authorization server; give it to
-/// [`ServerBuilder::authorization_server`](crate::ServerBuilder::authorization_server).
+/// [`ServerBuilder::extension`](fastapps_core::ServerBuilder::extension).
 ///
 /// Its issuer is the origin of the MCP endpoint's public URL (e.g. `https://notes.example.com`
 /// for `https://notes.example.com/mcp`); its endpoints live at that origin: `/authorize`,
@@ -83,7 +90,7 @@ enum Source {
 pub struct AuthorizationServer {
     source: Source,
     store: Option<Arc<dyn Store>>,
-    sealing: Option<store::SealingKeys>,
+    sealing: Option<SealingKeys>,
     name: Option<String>,
     access_token_ttl: Duration,
     refresh_token_ttl: Duration,
@@ -124,7 +131,7 @@ impl AuthorizationServer {
     }
 
     /// Where codes, tokens, clients and keys are kept (default: in memory, lost on restart).
-    /// Several instances behind a load balancer need a shared store ([`store::RedisStore`])
+    /// Several instances behind a load balancer need a shared store (`RedisStore`, feature `redis`)
     /// and the same [`sealing_keys`](Self::sealing_keys).
     pub fn store(mut self, store: impl Store) -> Self {
         self.store = Some(Arc::new(store));
@@ -133,8 +140,8 @@ impl AuthorizationServer {
 
     /// The keys that seal what is stored (default: a random key, fine for the memory store
     /// only). Required with a persistent or shared store; see
-    /// [`SealingKeys::from_env`](store::SealingKeys).
-    pub fn sealing_keys(mut self, keys: store::SealingKeys) -> Self {
+    /// [`SealingKeys::from_list`].
+    pub fn sealing_keys(mut self, keys: SealingKeys) -> Self {
         self.sealing = Some(keys);
         self
     }
@@ -190,33 +197,22 @@ impl AuthorizationServer {
     }
 }
 
-fn invalid(reason: impl Into<String>) -> crate::registry::BuildError {
-    crate::registry::BuildError::InvalidSetting { setting: "authorization_server", reason: reason.into() }
+fn invalid(reason: impl Into<String>) -> BuildError {
+    BuildError::InvalidSetting { setting: "authorization_server", reason: reason.into() }
 }
 
-/// Resolves `server` for the MCP endpoint `auth` describes, and points `auth` at it.
-pub(crate) fn attach(
-    server: AuthorizationServer,
-    auth: crate::auth::Auth,
-    fallback_resource: Option<String>,
-    info: &crate::protocol::Implementation,
-    security: &[&crate::registry::Security],
-) -> Result<(crate::auth::Auth, Arc<OAuthRuntime>), crate::registry::BuildError> {
-    if auth.names_issuer() {
-        return Err(invalid(
-            "the server has its own authorization server, so Auth names no issuer or verifier: give the \
-             resource-side settings with Auth::local()",
-        ));
+/// Resolves the authorization server for the MCP endpoint and makes the server accept its
+/// tokens: its issuer is the endpoint's origin, its keys are read from the store.
+impl ServerExtension for AuthorizationServer {
+    fn build(self: Box<Self>, server: &mut ExtensionContext<'_>) -> Result<Arc<dyn BuiltExtension>, BuildError> {
+        let resource = server.resource_url().ok_or_else(|| {
+            invalid(
+                "the server's URL is unknown, and the authorization server's issuer is its origin: set PUBLIC_URL \
+                 (or ServerBuilder::public_url), or Auth::local().default_resource_server_url(<the bound URL>)",
+            )
+        })?;
+        let runtime = OAuthRuntime::new(*self, &resource, server.display_name(), server.scopes_supported())?;
+        server.trust_issuer(runtime.issuer.clone(), runtime.keys.clone(), &[Algorithm::ES256])?;
+        Ok(Arc::new(routes::Running(runtime)))
     }
-    let resource = auth.resource_url(fallback_resource).ok_or_else(|| {
-        invalid(
-            "the server's URL is unknown, and the authorization server's issuer is its origin: set PUBLIC_URL \
-             (or ServerBuilder::public_url), or Auth::local().default_resource_server_url(<the bound URL>)",
-        )
-    })?;
-    let scopes = auth.scopes_for(security);
-    let name = info.title.clone().unwrap_or_else(|| info.name.clone());
-    let runtime = OAuthRuntime::new(server, &resource, &name, scopes)?;
-    let auth = auth.own_issuer(runtime.issuer.clone(), runtime.keys.clone());
-    Ok((auth, runtime))
 }

@@ -9,7 +9,7 @@ use std::collections::HashMap;
 use std::sync::{Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, Instant};
 
-use super::{BoxFuture, Collection, Store, StoreError, ttl_millis};
+use super::{BoxFuture, Collection, Op, Outcome, Store, StoreError, ttl_millis};
 
 /// A sweep of expired records runs at least once per this many writes…
 const SWEEP_EVERY_WRITES: u32 = 1024;
@@ -25,19 +25,21 @@ const SWEEP_EVERY: Duration = Duration::from_secs(60);
 /// Growth is bounded by what is written, not by the store: a record without a TTL stays until it
 /// is deleted, and expired records are reclaimed by the sweep, so memory stays proportional to
 /// the records written within their TTLs. The authorization server gives every record a TTL
-/// and limits how fast clients may create them (registration quotas, rate limits); an
-/// application writing its own records should do the same.
+/// and limits how fast clients may create them (registration quotas, rate limits); any other
+/// user of the store should do the same.
 ///
 /// ```
 /// use std::time::Duration;
 ///
-/// use fastapps_core::oauth::store::{Collection, MemoryStore, Store};
+/// use fastapps_store::{Collection, MemoryStore, Store};
+///
+/// const CLIENTS: Collection = Collection::new("clients");
 ///
 /// # #[tokio::main(flavor = "current_thread")]
-/// # async fn main() -> Result<(), fastapps_core::oauth::store::StoreError> {
+/// # async fn main() -> Result<(), fastapps_store::StoreError> {
 /// let store = MemoryStore::new();
-/// store.put(Collection::Clients, "client-1", b"{}".to_vec(), Some(Duration::from_secs(3600))).await?;
-/// assert_eq!(store.get(Collection::Clients, "client-1").await?, Some(b"{}".to_vec()));
+/// store.put(CLIENTS, "client-1", b"{}".to_vec(), Some(Duration::from_secs(3600))).await?;
+/// assert_eq!(store.get(CLIENTS, "client-1").await?, Some(b"{}".to_vec()));
 /// assert_eq!(store.len(), 1);
 /// # Ok(())
 /// # }
@@ -148,87 +150,50 @@ impl std::fmt::Debug for MemoryStore {
 }
 
 impl Store for MemoryStore {
-    fn get<'a>(&'a self, collection: Collection, key: &'a str) -> BoxFuture<'a, Result<Option<Vec<u8>>, StoreError>> {
-        Box::pin(async move {
-            let now = Instant::now();
-            Ok(self.lock().live(collection, key, now).map(|record| record.value.clone()))
-        })
-    }
-
-    fn put<'a>(
+    fn apply<'a>(
         &'a self,
         collection: Collection,
         key: &'a str,
-        value: Vec<u8>,
-        ttl: Option<Duration>,
-    ) -> BoxFuture<'a, Result<(), StoreError>> {
-        Box::pin(async move {
-            let now = Instant::now();
-            let mut state = self.lock();
-            state.insert(collection, key, Record::new(value, ttl, now));
-            state.wrote(now);
-            Ok(())
-        })
-    }
-
-    fn put_if_absent<'a>(
-        &'a self,
-        collection: Collection,
-        key: &'a str,
-        value: Vec<u8>,
-        ttl: Option<Duration>,
-    ) -> BoxFuture<'a, Result<bool, StoreError>> {
-        Box::pin(async move {
-            let now = Instant::now();
-            let mut state = self.lock();
-            if state.live(collection, key, now).is_some() {
-                return Ok(false);
+        op: Op<'a>,
+    ) -> BoxFuture<'a, Result<Outcome, StoreError>> {
+        let now = Instant::now();
+        let mut state = self.lock();
+        let outcome = match op {
+            Op::Get => Outcome::Value(state.live(collection, key, now).map(|record| record.value.clone())),
+            Op::Put { value, ttl } => {
+                state.insert(collection, key, Record::new(value, ttl, now));
+                state.wrote(now);
+                Outcome::Done
             }
-            state.insert(collection, key, Record::new(value, ttl, now));
-            state.wrote(now);
-            Ok(true)
-        })
-    }
-
-    fn take<'a>(&'a self, collection: Collection, key: &'a str) -> BoxFuture<'a, Result<Option<Vec<u8>>, StoreError>> {
-        Box::pin(async move {
-            let now = Instant::now();
-            let mut state = self.lock();
-            let record = state.records.get_mut(&collection).and_then(|records| records.remove(key));
-            Ok(record.filter(|record| record.is_live(now)).map(|record| record.value))
-        })
-    }
-
-    fn compare_and_swap<'a>(
-        &'a self,
-        collection: Collection,
-        key: &'a str,
-        expected: &'a [u8],
-        new: Vec<u8>,
-        ttl: Option<Duration>,
-    ) -> BoxFuture<'a, Result<bool, StoreError>> {
-        Box::pin(async move {
-            let now = Instant::now();
-            let mut state = self.lock();
-            let Some(record) = state.live(collection, key, now) else {
-                return Ok(false);
-            };
-            if record.value != expected {
-                return Ok(false);
+            Op::PutIfAbsent { value, ttl } => {
+                let absent = state.live(collection, key, now).is_none();
+                if absent {
+                    state.insert(collection, key, Record::new(value, ttl, now));
+                    state.wrote(now);
+                }
+                Outcome::Written(absent)
             }
-            *record = Record::new(new, ttl, now);
-            state.wrote(now);
-            Ok(true)
-        })
-    }
-
-    fn delete<'a>(&'a self, collection: Collection, key: &'a str) -> BoxFuture<'a, Result<(), StoreError>> {
-        Box::pin(async move {
-            if let Some(records) = self.lock().records.get_mut(&collection) {
-                records.remove(key);
+            Op::Take => {
+                let record = state.records.get_mut(&collection).and_then(|records| records.remove(key));
+                Outcome::Value(record.filter(|record| record.is_live(now)).map(|record| record.value))
             }
-            Ok(())
-        })
+            Op::CompareAndSwap { expected, new, ttl } => match state.live(collection, key, now) {
+                Some(record) if record.value == expected => {
+                    *record = Record::new(new, ttl, now);
+                    state.wrote(now);
+                    Outcome::Written(true)
+                }
+                _ => Outcome::Written(false),
+            },
+            Op::Delete => {
+                if let Some(records) = state.records.get_mut(&collection) {
+                    records.remove(key);
+                }
+                Outcome::Done
+            }
+        };
+        drop(state);
+        Box::pin(std::future::ready(Ok(outcome)))
     }
 }
 
@@ -236,18 +201,22 @@ impl Store for MemoryStore {
 mod tests {
     use super::*;
 
+    const CODES: Collection = Collection::new("codes");
+    const CLIENTS: Collection = Collection::new("clients");
+    const REPLAY: Collection = Collection::new("replay");
+
     #[tokio::test]
     async fn the_sweep_drops_expired_records_nobody_reads() {
         let store = MemoryStore::new();
         for i in 0..10 {
             let key = format!("short-{i}");
-            store.put(Collection::Codes, &key, vec![1], Some(Duration::from_millis(1))).await.unwrap();
+            store.put(CODES, &key, vec![1], Some(Duration::from_millis(1))).await.unwrap();
         }
-        store.put(Collection::Codes, "long", vec![2], None).await.unwrap();
+        store.put(CODES, "long", vec![2], None).await.unwrap();
         std::thread::sleep(Duration::from_millis(5));
         // Nothing read the short-lived records; writes alone bring the sweep round.
         for i in 0..SWEEP_EVERY_WRITES {
-            store.put(Collection::Clients, "other", i.to_be_bytes().to_vec(), None).await.unwrap();
+            store.put(CLIENTS, "other", i.to_be_bytes().to_vec(), None).await.unwrap();
         }
         let stored: usize = store.lock().records.values().map(HashMap::len).sum();
         assert_eq!(stored, 2, "only the two live records are left");
@@ -257,9 +226,9 @@ mod tests {
     #[tokio::test]
     async fn purge_expired_counts_what_it_drops() {
         let store = MemoryStore::new();
-        store.put(Collection::Replay, "a", vec![1], Some(Duration::from_millis(1))).await.unwrap();
-        store.put(Collection::Replay, "b", vec![1], Some(Duration::from_millis(1))).await.unwrap();
-        store.put(Collection::Replay, "c", vec![1], None).await.unwrap();
+        store.put(REPLAY, "a", vec![1], Some(Duration::from_millis(1))).await.unwrap();
+        store.put(REPLAY, "b", vec![1], Some(Duration::from_millis(1))).await.unwrap();
+        store.put(REPLAY, "c", vec![1], None).await.unwrap();
         std::thread::sleep(Duration::from_millis(5));
         assert_eq!(store.len(), 1);
         assert_eq!(store.purge_expired(), 2);

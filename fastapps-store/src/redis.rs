@@ -15,11 +15,11 @@ use std::time::Duration;
 use redis::aio::{ConnectionManager, ConnectionManagerConfig};
 use redis::{Client, Script, Value};
 
-use super::{BoxFuture, Collection, Store, StoreError, ttl_millis};
+use super::{BoxFuture, Collection, Op, Outcome, Store, StoreError, ttl_millis};
 
 /// The prefix of every key [`RedisStore`] writes, unless set with
 /// [`RedisStore::with_key_prefix`].
-pub const DEFAULT_KEY_PREFIX: &str = "fastapps:oauth:";
+pub const DEFAULT_KEY_PREFIX: &str = "fastapps:";
 
 /// How long a connection attempt may take.
 const CONNECTION_TIMEOUT: Duration = Duration::from_secs(5);
@@ -55,12 +55,14 @@ return 0
 /// `rediss://` for TLS, which is supported).
 ///
 /// ```no_run
-/// use fastapps_core::oauth::store::{Collection, RedisStore, Store};
+/// use fastapps_store::{Collection, RedisStore, Store};
+///
+/// const CLIENTS: Collection = Collection::new("clients");
 ///
 /// # #[tokio::main(flavor = "current_thread")]
-/// # async fn main() -> Result<(), fastapps_core::oauth::store::StoreError> {
-/// let store = RedisStore::connect("redis://127.0.0.1:6379/0").await?.with_key_prefix("notes:oauth:");
-/// store.put(Collection::Clients, "client-1", b"{}".to_vec(), None).await?;
+/// # async fn main() -> Result<(), fastapps_store::StoreError> {
+/// let store = RedisStore::connect("redis://127.0.0.1:6379/0").await?.with_key_prefix("notes:");
+/// store.put(CLIENTS, "client-1", b"{}".to_vec(), None).await?;
 /// # Ok(())
 /// # }
 /// ```
@@ -104,10 +106,6 @@ impl RedisStore {
     pub fn redis_key(&self, collection: Collection, key: &str) -> String {
         format!("{}{}:{key}", self.prefix, collection.as_str())
     }
-
-    fn connection(&self) -> ConnectionManager {
-        self.connection.clone()
-    }
 }
 
 impl std::fmt::Debug for RedisStore {
@@ -117,7 +115,7 @@ impl std::fmt::Debug for RedisStore {
 }
 
 fn backend(what: &'static str) -> impl Fn(redis::RedisError) -> StoreError {
-    move |error| StoreError::Backend(format!("Redis: cannot {what}: {error}"))
+    move |error| StoreError::Backend(format!("Redis: {what} failed: {error}"))
 }
 
 /// `SET key value [NX] [PX ttl]`.
@@ -134,86 +132,42 @@ fn set(key: String, value: Vec<u8>, only_if_absent: bool, ttl: Option<Duration>)
 }
 
 impl Store for RedisStore {
-    fn get<'a>(&'a self, collection: Collection, key: &'a str) -> BoxFuture<'a, Result<Option<Vec<u8>>, StoreError>> {
-        Box::pin(async move {
-            redis::cmd("GET")
-                .arg(self.redis_key(collection, key))
-                .query_async(&mut self.connection())
-                .await
-                .map_err(backend("read a record"))
-        })
-    }
-
-    fn put<'a>(
+    fn apply<'a>(
         &'a self,
         collection: Collection,
         key: &'a str,
-        value: Vec<u8>,
-        ttl: Option<Duration>,
-    ) -> BoxFuture<'a, Result<(), StoreError>> {
+        op: Op<'a>,
+    ) -> BoxFuture<'a, Result<Outcome, StoreError>> {
+        let key = self.redis_key(collection, key);
+        let mut connection = self.connection.clone();
         Box::pin(async move {
-            set(self.redis_key(collection, key), value, false, ttl)
-                .query_async::<()>(&mut self.connection())
-                .await
-                .map_err(backend("write a record"))
-        })
-    }
-
-    fn put_if_absent<'a>(
-        &'a self,
-        collection: Collection,
-        key: &'a str,
-        value: Vec<u8>,
-        ttl: Option<Duration>,
-    ) -> BoxFuture<'a, Result<bool, StoreError>> {
-        Box::pin(async move {
-            let reply: Value = set(self.redis_key(collection, key), value, true, ttl)
-                .query_async(&mut self.connection())
-                .await
-                .map_err(backend("write a record"))?;
-            Ok(!matches!(reply, Value::Nil))
-        })
-    }
-
-    fn take<'a>(&'a self, collection: Collection, key: &'a str) -> BoxFuture<'a, Result<Option<Vec<u8>>, StoreError>> {
-        Box::pin(async move {
-            redis::cmd("GETDEL")
-                .arg(self.redis_key(collection, key))
-                .query_async(&mut self.connection())
-                .await
-                .map_err(backend("take a record"))
-        })
-    }
-
-    fn compare_and_swap<'a>(
-        &'a self,
-        collection: Collection,
-        key: &'a str,
-        expected: &'a [u8],
-        new: Vec<u8>,
-        ttl: Option<Duration>,
-    ) -> BoxFuture<'a, Result<bool, StoreError>> {
-        Box::pin(async move {
-            let ttl = ttl.map(|ttl| ttl_millis(ttl).to_string()).unwrap_or_default();
-            let swapped: i64 = COMPARE_AND_SWAP
-                .key(self.redis_key(collection, key))
-                .arg(expected)
-                .arg(new)
-                .arg(ttl)
-                .invoke_async(&mut self.connection())
-                .await
-                .map_err(backend("swap a record"))?;
-            Ok(swapped == 1)
-        })
-    }
-
-    fn delete<'a>(&'a self, collection: Collection, key: &'a str) -> BoxFuture<'a, Result<(), StoreError>> {
-        Box::pin(async move {
-            redis::cmd("DEL")
-                .arg(self.redis_key(collection, key))
-                .query_async::<()>(&mut self.connection())
-                .await
-                .map_err(backend("delete a record"))
+            let what = op.name();
+            let outcome = match op {
+                Op::Get => redis::cmd("GET").arg(key).query_async(&mut connection).await.map(Outcome::Value),
+                Op::Take => redis::cmd("GETDEL").arg(key).query_async(&mut connection).await.map(Outcome::Value),
+                Op::Put { value, ttl } => {
+                    set(key, value, false, ttl).query_async::<()>(&mut connection).await.map(|()| Outcome::Done)
+                }
+                Op::PutIfAbsent { value, ttl } => set(key, value, true, ttl)
+                    .query_async::<Value>(&mut connection)
+                    .await
+                    .map(|reply| Outcome::Written(!matches!(reply, Value::Nil))),
+                Op::CompareAndSwap { expected, new, ttl } => {
+                    let ttl = ttl.map(|ttl| ttl_millis(ttl).to_string()).unwrap_or_default();
+                    COMPARE_AND_SWAP
+                        .key(key)
+                        .arg(expected)
+                        .arg(new)
+                        .arg(ttl)
+                        .invoke_async::<i64>(&mut connection)
+                        .await
+                        .map(|swapped| Outcome::Written(swapped == 1))
+                }
+                Op::Delete => {
+                    redis::cmd("DEL").arg(key).query_async::<()>(&mut connection).await.map(|()| Outcome::Done)
+                }
+            };
+            outcome.map_err(backend(what))
         })
     }
 }

@@ -10,14 +10,17 @@ use std::time::Duration;
 use aws_lc_rs::signature::{ECDSA_P256_SHA256_FIXED_SIGNING, EcdsaKeyPair, KeyPair as _};
 use base64::Engine as _;
 use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
-use jsonwebtoken::jwk::JwkSet;
+use fastapps_core::BoxFuture;
+use fastapps_core::auth::{BoxError, JwkSet, KeySource};
 use jsonwebtoken::{Algorithm, EncodingKey, Header};
 use serde::{Deserialize, Serialize};
 
-use super::store::{Collection, Store, StoreError};
-use super::unix_now;
+use fastapps_core::store::{Store, StoreError};
 
-/// The record of the key set in [`Collection::SigningKeys`].
+use super::unix_now;
+use crate::records::SIGNING_KEYS;
+
+/// The record of the key set in [`SIGNING_KEYS`].
 const KEYSET: &str = "keyset";
 
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
@@ -106,7 +109,7 @@ impl SigningKeys {
         {
             return Ok(set);
         }
-        let set = match self.store.get(Collection::SigningKeys, KEYSET).await? {
+        let set = match self.store.get(SIGNING_KEYS, KEYSET).await? {
             Some(bytes) => decode(&bytes)?,
             None => KeySet::default(),
         };
@@ -124,7 +127,7 @@ impl SigningKeys {
             return Ok(set);
         }
         for _ in 0..5 {
-            let stored = self.store.get(Collection::SigningKeys, KEYSET).await?;
+            let stored = self.store.get(SIGNING_KEYS, KEYSET).await?;
             let mut set = match &stored {
                 Some(bytes) => decode(bytes)?,
                 None => KeySet::default(),
@@ -139,8 +142,8 @@ impl SigningKeys {
             set.keys.push(generate(now).map_err(StoreError::Backend)?);
             let bytes = serde_json::to_vec(&set).map_err(|e| StoreError::Backend(e.to_string()))?;
             let written = match &stored {
-                Some(old) => self.store.compare_and_swap(Collection::SigningKeys, KEYSET, old, bytes, None).await?,
-                None => self.store.put_if_absent(Collection::SigningKeys, KEYSET, bytes, None).await?,
+                Some(old) => self.store.compare_and_swap(SIGNING_KEYS, KEYSET, old, bytes, None).await?,
+                None => self.store.put_if_absent(SIGNING_KEYS, KEYSET, bytes, None).await?,
             };
             if written {
                 tracing::info!(kid = %set.keys.last().map(|k| k.kid.as_str()).unwrap_or_default(), "new signing key");
@@ -169,16 +172,15 @@ impl SigningKeys {
         let set = if fresh { self.load(true).await? } else { self.current().await? };
         Ok(set.jwks())
     }
-
-    /// The public keys as a typed set, for the server's own verifier.
-    pub(crate) async fn jwk_set(&self, fresh: bool) -> Result<JwkSet, String> {
-        let value = self.jwks(fresh).await.map_err(|e| e.to_string())?;
-        serde_json::from_value(value).map_err(|e| e.to_string())
-    }
 }
 
-impl crate::auth::LocalKeys for SigningKeys {
-    fn keys(&self, fresh: bool) -> futures_util::future::BoxFuture<'_, Result<JwkSet, String>> {
-        Box::pin(self.jwk_set(fresh))
+/// The resource side of the server verifies the tokens with these keys.
+impl KeySource for SigningKeys {
+    fn keys(&self, fresh: bool) -> BoxFuture<'_, Result<JwkSet, BoxError>> {
+        Box::pin(async move { Ok(serde_json::from_value(self.jwks(fresh).await?)?) })
+    }
+
+    fn describe(&self) -> String {
+        "the authorization server's own keys".to_owned()
     }
 }

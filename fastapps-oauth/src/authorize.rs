@@ -22,8 +22,8 @@ use super::ratelimit::Endpoint;
 use super::records::{Transaction, UpstreamLeg};
 use super::redirect::matching;
 use super::runtime::{CLIENT_TTL, OAuthRuntime, Peer, TRANSACTION_TTL, Users, store_failure, with_cookie};
-use super::store::Collection;
 use super::unix_now;
+use crate::records::{CLIENTS, TRANSACTIONS, UPSTREAM_TOKENS};
 
 type Params = HashMap<String, String>;
 
@@ -127,12 +127,12 @@ pub(crate) async fn authorize(
         upstream: None,
         created_at: unix_now(),
     };
-    if let Err(e) = oauth.records.put(Collection::Transactions, &txn_id, &txn, TRANSACTION_TTL).await {
+    if let Err(e) = oauth.records.put(TRANSACTIONS, &txn_id, &txn, TRANSACTION_TTL).await {
         return store_failure(&e);
     }
     // A registered client used again stays registered.
     if client.source == super::clients::ClientSource::Registered
-        && let Err(e) = oauth.records.put(Collection::Clients, &client.client_id, &client, CLIENT_TTL).await
+        && let Err(e) = oauth.records.put(CLIENTS, &client.client_id, &client, CLIENT_TTL).await
     {
         return store_failure(&e);
     }
@@ -167,8 +167,7 @@ async fn checked_txn(
     cookie: &str,
 ) -> Result<(String, Transaction, Vec<u8>), Response> {
     let txn_id = form.get("txn").cloned().unwrap_or_default();
-    let found =
-        oauth.records.get::<Transaction>(Collection::Transactions, &txn_id).await.map_err(|e| store_failure(&e))?;
+    let found = oauth.records.get::<Transaction>(TRANSACTIONS, &txn_id).await.map_err(|e| store_failure(&e))?;
     let Some((txn, raw)) = found else {
         return Err(pages::error(StatusCode::BAD_REQUEST, "This sign-in has expired or was already completed."));
     };
@@ -199,7 +198,7 @@ pub(crate) async fn consent(
         return pages::error(StatusCode::BAD_REQUEST, "This request was already answered.");
     }
     if form.get("decision").map(String::as_str) != Some("approve") {
-        if let Err(e) = oauth.records.delete(Collection::Transactions, &txn_id).await {
+        if let Err(e) = oauth.records.delete(TRANSACTIONS, &txn_id).await {
             return store_failure(&e);
         }
         return oauth.redirect_error(
@@ -236,14 +235,14 @@ pub(crate) async fn consent(
             };
             // The upstream state leads back to this transaction, once.
             let key = format!("upstream:{}", digest(&leg.state));
-            if let Err(e) = oauth.records.put(Collection::Transactions, &key, &txn_id, TRANSACTION_TTL).await {
+            if let Err(e) = oauth.records.put(TRANSACTIONS, &key, &txn_id, TRANSACTION_TTL).await {
                 return store_failure(&e);
             }
             txn.upstream = Some(leg);
             Redirect::to(&url).into_response()
         }
     };
-    match oauth.records.swap(Collection::Transactions, &txn_id, &raw, &txn, TRANSACTION_TTL).await {
+    match oauth.records.swap(TRANSACTIONS, &txn_id, &raw, &txn, TRANSACTION_TTL).await {
         Ok(true) => {}
         Ok(false) => return pages::error(StatusCode::CONFLICT, "This request was answered twice at once."),
         Err(e) => return store_failure(&e),
@@ -302,7 +301,7 @@ pub(crate) async fn login(
         return pages::login(&oauth.server_name, &txn_id, &csrf, &users.usernames(), true);
     };
     // One completion per transaction, even with two posts racing.
-    match oauth.records.take::<Transaction>(Collection::Transactions, &txn_id).await {
+    match oauth.records.take::<Transaction>(TRANSACTIONS, &txn_id).await {
         Ok(Some(_)) => {}
         Ok(None) => return pages::error(StatusCode::CONFLICT, "This sign-in was already completed."),
         Err(e) => return store_failure(&e),
@@ -325,7 +324,7 @@ pub(crate) async fn callback(
     };
     let state = params.get("state").map(String::as_str).unwrap_or_default();
     let key = format!("upstream:{}", digest(state));
-    let txn_id = match oauth.records.take::<String>(Collection::Transactions, &key).await {
+    let txn_id = match oauth.records.take::<String>(TRANSACTIONS, &key).await {
         Ok(Some(txn_id)) => txn_id,
         Ok(None) => return pages::error(StatusCode::BAD_REQUEST, "This sign-in is unknown, expired or already used."),
         Err(e) => return store_failure(&e),
@@ -338,7 +337,7 @@ pub(crate) async fn callback(
             "This sign-in was approved in another browser; start it again from the application.",
         );
     }
-    let txn = match oauth.records.take::<Transaction>(Collection::Transactions, &txn_id).await {
+    let txn = match oauth.records.take::<Transaction>(TRANSACTIONS, &txn_id).await {
         Ok(Some(txn)) => txn,
         Ok(None) => return pages::error(StatusCode::BAD_REQUEST, "This sign-in has expired."),
         Err(e) => return store_failure(&e),
@@ -365,7 +364,7 @@ pub(crate) async fn callback(
             }
         };
     let upstream_id = random_token(24);
-    if let Err(e) = oauth.records.put(Collection::UpstreamTokens, &upstream_id, &tokens, oauth.session_ttl).await {
+    if let Err(e) = oauth.records.put(UPSTREAM_TOKENS, &upstream_id, &tokens, oauth.session_ttl).await {
         return store_failure(&e);
     }
     tracing::info!(user = %principal.subject, client = %txn.client_id, "signed in through the upstream provider");

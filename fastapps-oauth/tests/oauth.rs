@@ -1,7 +1,6 @@
 //! The app's own authorization server (the development user source) over real HTTP: the whole
 //! sign-in as a browser and an MCP client do it, the tokens it issues accepted by the server's
 //! own resource side, and every attack of the issue's list refused with the right OAuth error.
-#![cfg(feature = "oauth")]
 
 use std::collections::HashMap;
 use std::time::Duration;
@@ -10,9 +9,9 @@ use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use fastapps_core::WidgetMcpServer;
 use fastapps_core::auth::Auth;
-use fastapps_core::oauth::{AuthorizationServer, DevUser, DevUsers, Quota, RateLimits};
 use fastapps_core::prelude::*;
 use fastapps_core::serde_json::{Value, json};
+use fastapps_oauth::{AuthorizationServer, DevUser, DevUsers, Quota, RateLimits};
 use reqwest::StatusCode;
 use reqwest::header::LOCATION;
 
@@ -55,7 +54,7 @@ async fn start_with(
         .macro_tools(false)
         .tool(write)
         .tool(read)
-        .authorization_server(server)
+        .extension(server)
         .auth(Auth::local().default_resource_server_url(format!("{base}/mcp")));
     let built = edit(builder).build_server().expect("the server builds");
     tokio::spawn(built.serve_with_shutdown(listener, std::future::pending()));
@@ -604,14 +603,14 @@ async fn the_development_server_refuses_a_public_url() {
     let result = WidgetMcpServer::builder("notes")
         .macro_tools(false)
         .public_url("https://notes.example.com")
-        .authorization_server(AuthorizationServer::development(users()))
+        .extension(AuthorizationServer::development(users()))
         .build_server();
     let err = result.unwrap_err().to_string();
     assert!(err.contains("only on loopback"), "{err}");
     let forced = WidgetMcpServer::builder("notes")
         .macro_tools(false)
         .public_url("https://notes.example.com")
-        .authorization_server(AuthorizationServer::development(users()).allow_public(true))
+        .extension(AuthorizationServer::development(users()).allow_public(true))
         .build_server();
     assert!(forced.is_ok());
 }
@@ -621,7 +620,7 @@ async fn the_development_server_refuses_to_listen_beyond_loopback() {
     let server = WidgetMcpServer::builder("notes")
         .macro_tools(false)
         .public_url("http://127.0.0.1:1")
-        .authorization_server(AuthorizationServer::development(users()))
+        .extension(AuthorizationServer::development(users()))
         .build_server()
         .unwrap();
     let listener = tokio::net::TcpListener::bind("0.0.0.0:0").await.unwrap();
@@ -634,7 +633,7 @@ async fn an_external_issuer_and_an_own_server_are_exclusive() {
     let result = WidgetMcpServer::builder("notes")
         .macro_tools(false)
         .public_url("http://127.0.0.1:1")
-        .authorization_server(AuthorizationServer::development(users()))
+        .extension(AuthorizationServer::development(users()))
         .auth(Auth::issuer("https://tenant.example/"))
         .build_server();
     assert!(result.unwrap_err().to_string().contains("Auth::local()"));

@@ -11,7 +11,7 @@ use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use fastapps_core::oauth::store::{RedisStore, SealedStore, SealingKey, SealingKeys, SqliteStore, Store};
+use fastapps_store::{RedisStore, SealedStore, SealingKey, SealingKeys, SqliteStore, Store};
 use tempfile::TempDir;
 use tokio::sync::Barrier;
 
@@ -48,10 +48,10 @@ pub(crate) fn test_key() -> SealingKey {
 impl Backend {
     pub(crate) async fn new(kind: Kind, sealed: bool) -> Self {
         let (raw, raw_second, sqlite_path, redis, dir): (Arc<dyn Store>, Option<Arc<dyn Store>>, _, _, _) = match kind {
-            Kind::Memory => (Arc::new(fastapps_core::oauth::store::MemoryStore::new()), None, None, None, None),
+            Kind::Memory => (Arc::new(fastapps_store::MemoryStore::new()), None, None, None, None),
             Kind::Sqlite => {
                 let dir = tempfile::tempdir().expect("a temporary directory");
-                let path = dir.path().join("oauth.db");
+                let path = dir.path().join("store.db");
                 let first = SqliteStore::open(&path).expect("open the database");
                 let second = SqliteStore::open(&path).expect("open the database a second time");
                 (Arc::new(first), Some(Arc::new(second)), Some(path), None, Some(dir))

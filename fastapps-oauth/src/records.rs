@@ -8,7 +8,22 @@ use std::time::Duration;
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
-use super::store::{Collection, Store, StoreError};
+use fastapps_core::store::{Collection, Store, StoreError};
+
+/// Registered OAuth clients (dynamic client registration, CIMD documents).
+pub(crate) const CLIENTS: Collection = Collection::new("clients");
+/// Pending authorization transactions, from `/authorize` to the upstream callback.
+pub(crate) const TRANSACTIONS: Collection = Collection::new("transactions");
+/// Authorization codes, by hash.
+pub(crate) const CODES: Collection = Collection::new("codes");
+/// Refresh tokens, by hash.
+pub(crate) const REFRESH_TOKENS: Collection = Collection::new("refresh_tokens");
+/// Refresh-token families, for reuse detection.
+pub(crate) const FAMILIES: Collection = Collection::new("families");
+/// Token sets issued by the upstream provider.
+pub(crate) const UPSTREAM_TOKENS: Collection = Collection::new("upstream_tokens");
+/// The authorization server's own signing keys.
+pub(crate) const SIGNING_KEYS: Collection = Collection::new("signing_keys");
 
 /// Who signed in, as the tokens will say.
 #[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]

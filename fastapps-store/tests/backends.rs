@@ -1,4 +1,4 @@
-//! The authorization server's storage: one suite of behaviour tests run against every backend
+//! The store: one suite of behaviour tests run against every backend
 //! (memory, SQLite in a temporary file, a real `redis-server` on 127.0.0.1), each also wrapped
 //! in `SealedStore`; races of 32 tasks on one record, also across two instances sharing a
 //! backend; encryption at rest; and what is particular to each backend.
@@ -6,19 +6,31 @@
 //! The Redis tests start `redis-server` (`REDIS_SERVER`, else from the PATH) and fail, with a
 //! message saying what to install, when it is missing.
 
-mod oauth_store_support;
+mod support;
 
 use std::collections::HashSet;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use fastapps_core::oauth::store::{
+use fastapps_store::{
     Collection, DEFAULT_KEY_PREFIX, MemoryStore, RedisStore, SealedStore, SealingKey, SealingKeys, SqliteStore, Store,
     StoreError,
 };
-use oauth_store_support::{Backend, Kind, race, test_key};
+use support::{Backend, Kind, race, test_key};
 
-const C: Collection = Collection::Codes;
+const CLIENTS: Collection = Collection::new("clients");
+const TRANSACTIONS: Collection = Collection::new("transactions");
+const CODES: Collection = Collection::new("codes");
+const REFRESH_TOKENS: Collection = Collection::new("refresh_tokens");
+const FAMILIES: Collection = Collection::new("families");
+const UPSTREAM_TOKENS: Collection = Collection::new("upstream_tokens");
+const CONSENTS: Collection = Collection::new("consents");
+const SIGNING_KEYS: Collection = Collection::new("signing_keys");
+const REPLAY: Collection = Collection::new("replay");
+/// Every collection the tests use.
+const ALL: [Collection; 9] =
+    [CLIENTS, TRANSACTIONS, CODES, REFRESH_TOKENS, FAMILIES, UPSTREAM_TOKENS, CONSENTS, SIGNING_KEYS, REPLAY];
+const C: Collection = CODES;
 
 fn v(text: &str) -> Vec<u8> {
     text.as_bytes().to_vec()
@@ -151,7 +163,7 @@ async fn binary_values_and_odd_keys(b: &Backend) {
     assert_eq!(s.get(C, "empty").await.unwrap(), Some(every_byte.clone()));
     assert_eq!(s.take(C, "big").await.unwrap(), Some(big));
 
-    let keys = ["", " ", "a:b:c", "codes:x", "ключ-🔑", "with\nnewline", "%s%n", "'; DROP TABLE oauth_store; --"];
+    let keys = ["", " ", "a:b:c", "codes:x", "ключ-🔑", "with\nnewline", "%s%n", "'; DROP TABLE fastapps_store; --"];
     for (i, key) in keys.iter().enumerate() {
         s.put(C, key, vec![i as u8; 3], None).await.unwrap();
     }
@@ -162,28 +174,28 @@ async fn binary_values_and_odd_keys(b: &Backend) {
 
 async fn collections_are_separate_key_spaces(b: &Backend) {
     let s = &b.store;
-    for (i, collection) in Collection::ALL.into_iter().enumerate() {
+    for (i, collection) in ALL.into_iter().enumerate() {
         s.put(collection, "same", v(&format!("{collection}-{i}")), None).await.unwrap();
     }
-    for (i, collection) in Collection::ALL.into_iter().enumerate() {
+    for (i, collection) in ALL.into_iter().enumerate() {
         assert_eq!(s.get(collection, "same").await.unwrap(), Some(v(&format!("{collection}-{i}"))));
     }
-    s.delete(Collection::Clients, "same").await.unwrap();
-    assert_eq!(s.take(Collection::Codes, "same").await.unwrap(), Some(v("codes-2")));
-    assert!(s.put_if_absent(Collection::Codes, "same", v("again"), None).await.unwrap());
-    assert!(!s.put_if_absent(Collection::Replay, "same", v("again"), None).await.unwrap());
-    assert!(!s.compare_and_swap(Collection::Families, "same", b"refresh_tokens-3", v("x"), None).await.unwrap());
-    assert_eq!(s.get(Collection::Clients, "same").await.unwrap(), None);
-    assert_eq!(s.get(Collection::Codes, "same").await.unwrap(), Some(v("again")));
-    for (i, collection) in Collection::ALL.into_iter().enumerate() {
-        if matches!(collection, Collection::Clients | Collection::Codes) {
+    s.delete(CLIENTS, "same").await.unwrap();
+    assert_eq!(s.take(CODES, "same").await.unwrap(), Some(v("codes-2")));
+    assert!(s.put_if_absent(CODES, "same", v("again"), None).await.unwrap());
+    assert!(!s.put_if_absent(REPLAY, "same", v("again"), None).await.unwrap());
+    assert!(!s.compare_and_swap(FAMILIES, "same", b"refresh_tokens-3", v("x"), None).await.unwrap());
+    assert_eq!(s.get(CLIENTS, "same").await.unwrap(), None);
+    assert_eq!(s.get(CODES, "same").await.unwrap(), Some(v("again")));
+    for (i, collection) in ALL.into_iter().enumerate() {
+        if matches!(collection, CLIENTS | CODES) {
             continue;
         }
         assert_eq!(s.get(collection, "same").await.unwrap(), Some(v(&format!("{collection}-{i}"))));
     }
     // A collection's name followed by a key does not reach into another collection.
-    s.put(Collection::Clients, "codes:k", v("in clients"), None).await.unwrap();
-    assert_eq!(s.get(Collection::Codes, "k").await.unwrap(), None);
+    s.put(CLIENTS, "codes:k", v("in clients"), None).await.unwrap();
+    assert_eq!(s.get(CODES, "k").await.unwrap(), None);
 }
 
 async fn put_if_absent_writes_only_once(b: &Backend) {
@@ -427,20 +439,20 @@ fn sealed_with(b: &Backend, keys: SealingKeys) -> SealedStore<Arc<dyn Store>> {
 
 async fn sealed_values_are_ciphertext_in_the_backend(b: &Backend) {
     let secret = v("upstream refresh token: rt-0123456789abcdef");
-    b.store.put(Collection::UpstreamTokens, "set", secret.clone(), None).await.unwrap();
-    b.store.put(Collection::UpstreamTokens, "same", secret.clone(), None).await.unwrap();
-    let raw = b.raw.get(Collection::UpstreamTokens, "set").await.unwrap().expect("a raw value");
+    b.store.put(UPSTREAM_TOKENS, "set", secret.clone(), None).await.unwrap();
+    b.store.put(UPSTREAM_TOKENS, "same", secret.clone(), None).await.unwrap();
+    let raw = b.raw.get(UPSTREAM_TOKENS, "set").await.unwrap().expect("a raw value");
     assert_ne!(raw, secret);
     assert!(!contains(&raw, b"rt-0123456789abcdef"));
     assert!(raw.starts_with(HEADER), "the value names its key id");
     assert_eq!(raw.len(), HEADER.len() + 12 + secret.len() + 16, "header, nonce, ciphertext, tag");
-    let same = b.raw.get(Collection::UpstreamTokens, "same").await.unwrap().expect("a raw value");
+    let same = b.raw.get(UPSTREAM_TOKENS, "same").await.unwrap().expect("a raw value");
     assert_ne!(raw[HEADER.len()..HEADER.len() + 12], same[HEADER.len()..HEADER.len() + 12], "a fresh nonce each");
     assert_ne!(raw[HEADER.len() + 12..], same[HEADER.len() + 12..]);
     // Rewriting the same plaintext at the same key gives a new ciphertext too.
-    b.store.put(Collection::UpstreamTokens, "set", secret.clone(), None).await.unwrap();
-    assert_ne!(b.raw.get(Collection::UpstreamTokens, "set").await.unwrap(), Some(raw));
-    assert_eq!(b.store.get(Collection::UpstreamTokens, "set").await.unwrap(), Some(secret));
+    b.store.put(UPSTREAM_TOKENS, "set", secret.clone(), None).await.unwrap();
+    assert_ne!(b.raw.get(UPSTREAM_TOKENS, "set").await.unwrap(), Some(raw));
+    assert_eq!(b.store.get(UPSTREAM_TOKENS, "set").await.unwrap(), Some(secret));
     // Every write path seals.
     assert!(b.store.put_if_absent(C, "pia", v("plain-pia"), None).await.unwrap());
     b.store.put(C, "cas", v("plain-cas-1"), None).await.unwrap();
@@ -467,29 +479,29 @@ async fn sealed_values_open_only_with_their_key(b: &Backend) {
 }
 
 async fn sealed_values_moved_or_altered_are_corrupt(b: &Backend) {
-    b.store.put(Collection::RefreshTokens, "hash-a", v("family-1"), None).await.unwrap();
-    let raw = b.raw.get(Collection::RefreshTokens, "hash-a").await.unwrap().expect("a raw value");
+    b.store.put(REFRESH_TOKENS, "hash-a", v("family-1"), None).await.unwrap();
+    let raw = b.raw.get(REFRESH_TOKENS, "hash-a").await.unwrap().expect("a raw value");
     // Moved to another key of the same collection, or the same key of another collection.
-    b.raw.put(Collection::RefreshTokens, "hash-b", raw.clone(), None).await.unwrap();
-    b.raw.put(Collection::Families, "hash-a", raw.clone(), None).await.unwrap();
-    corrupt(b.store.get(Collection::RefreshTokens, "hash-b").await);
-    corrupt(b.store.get(Collection::Families, "hash-a").await);
-    corrupt(b.store.take(Collection::Families, "hash-a").await);
+    b.raw.put(REFRESH_TOKENS, "hash-b", raw.clone(), None).await.unwrap();
+    b.raw.put(FAMILIES, "hash-a", raw.clone(), None).await.unwrap();
+    corrupt(b.store.get(REFRESH_TOKENS, "hash-b").await);
+    corrupt(b.store.get(FAMILIES, "hash-a").await);
+    corrupt(b.store.take(FAMILIES, "hash-a").await);
     // Altered: one flipped bit anywhere, truncated, extended, or not sealed at all.
     for at in [0, 1, 2, HEADER.len(), HEADER.len() + 12, raw.len() - 1] {
         let mut altered = raw.clone();
         altered[at] ^= 0x01;
-        b.raw.put(Collection::RefreshTokens, "altered", altered, None).await.unwrap();
-        corrupt(b.store.get(Collection::RefreshTokens, "altered").await);
+        b.raw.put(REFRESH_TOKENS, "altered", altered, None).await.unwrap();
+        corrupt(b.store.get(REFRESH_TOKENS, "altered").await);
     }
     let mut extended = raw.clone();
     extended.push(0);
     for bad in [raw[..raw.len() - 1].to_vec(), extended, Vec::new(), v("family-1"), raw[..HEADER.len()].to_vec()] {
-        b.raw.put(Collection::RefreshTokens, "altered", bad, None).await.unwrap();
-        corrupt(b.store.get(Collection::RefreshTokens, "altered").await);
+        b.raw.put(REFRESH_TOKENS, "altered", bad, None).await.unwrap();
+        corrupt(b.store.get(REFRESH_TOKENS, "altered").await);
     }
     // The original still opens.
-    assert_eq!(b.store.get(Collection::RefreshTokens, "hash-a").await.unwrap(), Some(v("family-1")));
+    assert_eq!(b.store.get(REFRESH_TOKENS, "hash-a").await.unwrap(), Some(v("family-1")));
 }
 
 async fn sealed_values_survive_key_rotation(b: &Backend) {
@@ -589,11 +601,11 @@ async fn stores_behind_arc_and_box_are_stores() {
 
 #[test]
 fn collection_names_are_distinct_and_plain() {
-    let names: HashSet<&str> = Collection::ALL.iter().map(|c| c.as_str()).collect();
-    assert_eq!(names.len(), Collection::ALL.len());
+    let names: HashSet<&str> = ALL.iter().map(|c| c.as_str()).collect();
+    assert_eq!(names.len(), ALL.len());
     assert!(names.iter().all(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_lowercase() || b == b'_')));
-    assert_eq!(Collection::RefreshTokens.as_str(), "refresh_tokens");
-    assert_eq!(Collection::UpstreamTokens.to_string(), "upstream_tokens");
+    assert_eq!(REFRESH_TOKENS.as_str(), "refresh_tokens");
+    assert_eq!(UPSTREAM_TOKENS.to_string(), "upstream_tokens");
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -602,22 +614,22 @@ fn collection_names_are_distinct_and_plain() {
 #[tokio::test]
 async fn sqlite_keeps_records_in_a_wal_mode_file_across_reopening() {
     let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("oauth.db");
+    let path = dir.path().join("store.db");
     let store = SqliteStore::open(&path).unwrap();
     assert_eq!(store.path(), path);
-    store.put(Collection::Clients, "c1", v("client"), None).await.unwrap();
-    store.put(Collection::Codes, "code", v("grant"), Some(Duration::from_secs(300))).await.unwrap();
+    store.put(CLIENTS, "c1", v("client"), None).await.unwrap();
+    store.put(CODES, "code", v("grant"), Some(Duration::from_secs(300))).await.unwrap();
     drop(store);
 
     let reopened = SqliteStore::open(&path).unwrap();
-    assert_eq!(reopened.get(Collection::Clients, "c1").await.unwrap(), Some(v("client")));
-    assert_eq!(reopened.get(Collection::Codes, "code").await.unwrap(), Some(v("grant")));
+    assert_eq!(reopened.get(CLIENTS, "c1").await.unwrap(), Some(v("client")));
+    assert_eq!(reopened.get(CODES, "code").await.unwrap(), Some(v("grant")));
 
     let db = rusqlite::Connection::open(&path).unwrap();
     let mode: String = db.query_row("PRAGMA journal_mode", [], |row| row.get(0)).unwrap();
     assert_eq!(mode, "wal");
     let rows: Vec<(String, String, Vec<u8>, Option<i64>)> = db
-        .prepare(r#"SELECT collection, "key", value, expires_at FROM oauth_store ORDER BY collection"#)
+        .prepare(r#"SELECT collection, "key", value, expires_at FROM fastapps_store ORDER BY collection"#)
         .unwrap()
         .query_map([], |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?)))
         .unwrap()
@@ -636,7 +648,7 @@ async fn sqlite_keeps_records_in_a_wal_mode_file_across_reopening() {
 #[tokio::test]
 async fn sqlite_purges_expired_rows() {
     let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("oauth.db");
+    let path = dir.path().join("store.db");
     let store = SqliteStore::open(&path).unwrap();
     for i in 0..5 {
         store.put(C, &format!("short-{i}"), v("x"), Some(Duration::from_millis(1))).await.unwrap();
@@ -646,22 +658,22 @@ async fn sqlite_purges_expired_rows() {
     assert_eq!(store.purge_expired().await.unwrap(), 5);
     assert_eq!(store.purge_expired().await.unwrap(), 0);
     let db = rusqlite::Connection::open(&path).unwrap();
-    let count: i64 = db.query_row("SELECT count(*) FROM oauth_store", [], |row| row.get(0)).unwrap();
+    let count: i64 = db.query_row("SELECT count(*) FROM fastapps_store", [], |row| row.get(0)).unwrap();
     assert_eq!(count, 1);
 }
 
 #[tokio::test]
 async fn sqlite_sealed_file_holds_no_plaintext() {
     let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("oauth.db");
+    let path = dir.path().join("store.db");
     let store = SealedStore::new(SqliteStore::open(&path).unwrap(), test_key().into());
     let marker = "PLAINTEXT-MARKER-upstream-access-token";
     for i in 0..20 {
-        store.put(Collection::UpstreamTokens, &format!("set-{i}"), v(marker), None).await.unwrap();
+        store.put(UPSTREAM_TOKENS, &format!("set-{i}"), v(marker), None).await.unwrap();
     }
-    assert_eq!(store.get(Collection::UpstreamTokens, "set-7").await.unwrap(), Some(v(marker)));
+    assert_eq!(store.get(UPSTREAM_TOKENS, "set-7").await.unwrap(), Some(v(marker)));
     let mut bytes = std::fs::read(&path).unwrap();
-    bytes.extend(std::fs::read(dir.path().join("oauth.db-wal")).unwrap_or_default());
+    bytes.extend(std::fs::read(dir.path().join("store.db-wal")).unwrap_or_default());
     assert!(contains(&bytes, b"set-7"), "the keys are in the file (the test reads the right file)");
     assert!(!contains(&bytes, marker.as_bytes()), "the values are not");
 }
@@ -669,18 +681,21 @@ async fn sqlite_sealed_file_holds_no_plaintext() {
 #[test]
 fn sqlite_open_fails_clearly() {
     let dir = tempfile::tempdir().unwrap();
-    let error = SqliteStore::open(dir.path().join("no/such/dir/oauth.db")).unwrap_err();
+    let error = SqliteStore::open(dir.path().join("no/such/dir/store.db")).unwrap_err();
     assert!(matches!(&error, StoreError::Backend(message) if message.contains("open the database")), "{error}");
 }
 
 #[tokio::test]
 async fn sqlite_rows_that_do_not_decode_are_corrupt() {
     let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("oauth.db");
+    let path = dir.path().join("store.db");
     let store = SqliteStore::open(&path).unwrap();
     let db = rusqlite::Connection::open(&path).unwrap();
-    db.execute(r#"INSERT INTO oauth_store (collection, "key", value, expires_at) VALUES ('codes', 'k', 42, NULL)"#, [])
-        .unwrap();
+    db.execute(
+        r#"INSERT INTO fastapps_store (collection, "key", value, expires_at) VALUES ('codes', 'k', 42, NULL)"#,
+        [],
+    )
+    .unwrap();
     assert!(matches!(store.get(C, "k").await, Err(StoreError::Corrupt(_))));
 }
 
@@ -689,36 +704,33 @@ async fn sqlite_rows_that_do_not_decode_are_corrupt() {
 
 #[tokio::test]
 async fn redis_keys_are_prefixed_and_expire_in_redis() {
-    let server = oauth_store_support::RedisServer::start();
+    let server = support::RedisServer::start();
     let store = RedisStore::connect(&server.url).await.unwrap();
     assert_eq!(store.key_prefix(), DEFAULT_KEY_PREFIX);
-    assert_eq!(store.redis_key(Collection::RefreshTokens, "h"), "fastapps:oauth:refresh_tokens:h");
-    store.put(Collection::Clients, "c1", v("client"), None).await.unwrap();
-    store.put(Collection::Codes, "code", v("grant"), Some(Duration::from_secs(300))).await.unwrap();
+    assert_eq!(store.redis_key(REFRESH_TOKENS, "h"), "fastapps:refresh_tokens:h");
+    store.put(CLIENTS, "c1", v("client"), None).await.unwrap();
+    store.put(CODES, "code", v("grant"), Some(Duration::from_secs(300))).await.unwrap();
 
     let client = redis::Client::open(server.url.as_str()).unwrap();
     let mut raw = client.get_multiplexed_async_connection().await.unwrap();
-    let value: Option<Vec<u8>> =
-        redis::cmd("GET").arg("fastapps:oauth:clients:c1").query_async(&mut raw).await.unwrap();
+    let value: Option<Vec<u8>> = redis::cmd("GET").arg("fastapps:clients:c1").query_async(&mut raw).await.unwrap();
     assert_eq!(value, Some(v("client")));
-    let no_ttl: i64 = redis::cmd("PTTL").arg("fastapps:oauth:clients:c1").query_async(&mut raw).await.unwrap();
+    let no_ttl: i64 = redis::cmd("PTTL").arg("fastapps:clients:c1").query_async(&mut raw).await.unwrap();
     assert_eq!(no_ttl, -1);
-    let ttl: i64 = redis::cmd("PTTL").arg("fastapps:oauth:codes:code").query_async(&mut raw).await.unwrap();
+    let ttl: i64 = redis::cmd("PTTL").arg("fastapps:codes:code").query_async(&mut raw).await.unwrap();
     assert!((290_000..=300_000).contains(&ttl), "{ttl}");
     // A swap sets the TTL anew.
-    assert!(store.compare_and_swap(Collection::Codes, "code", b"grant", v("g2"), None).await.unwrap());
-    let ttl: i64 = redis::cmd("PTTL").arg("fastapps:oauth:codes:code").query_async(&mut raw).await.unwrap();
+    assert!(store.compare_and_swap(CODES, "code", b"grant", v("g2"), None).await.unwrap());
+    let ttl: i64 = redis::cmd("PTTL").arg("fastapps:codes:code").query_async(&mut raw).await.unwrap();
     assert_eq!(ttl, -1);
-    assert!(
-        store.compare_and_swap(Collection::Codes, "code", b"g2", v("g3"), Some(Duration::from_secs(9))).await.unwrap()
-    );
-    let ttl: i64 = redis::cmd("PTTL").arg("fastapps:oauth:codes:code").query_async(&mut raw).await.unwrap();
+    assert!(store.compare_and_swap(CODES, "code", b"g2", v("g3"), Some(Duration::from_secs(9))).await.unwrap());
+    let ttl: i64 = redis::cmd("PTTL").arg("fastapps:codes:code").query_async(&mut raw).await.unwrap();
     assert!((1..=9_000).contains(&ttl), "{ttl}");
 
     let other = RedisStore::connect(&server.url).await.unwrap().with_key_prefix("other-app:");
-    assert_eq!(other.get(Collection::Clients, "c1").await.unwrap(), None, "prefixes separate servers");
-    other.put(Collection::Clients, "c1", v("theirs"), None).await.unwrap();
-    assert_eq!(store.get(Collection::Clients, "c1").await.unwrap(), Some(v("client")));
+    assert_eq!(other.get(CLIENTS, "c1").await.unwrap(), None, "prefixes separate servers");
+    other.put(CLIENTS, "c1", v("theirs"), None).await.unwrap();
+    assert_eq!(store.get(CLIENTS, "c1").await.unwrap(), Some(v("client")));
     let value: Option<Vec<u8>> = redis::cmd("GET").arg("other-app:clients:c1").query_async(&mut raw).await.unwrap();
     assert_eq!(value, Some(v("theirs")));
     assert!(!format!("{store:?}").contains("127.0.0.1"), "Debug shows no URL");
@@ -726,13 +738,12 @@ async fn redis_keys_are_prefixed_and_expire_in_redis() {
 
 #[tokio::test]
 async fn redis_sealed_values_are_ciphertext_in_redis() {
-    let server = oauth_store_support::RedisServer::start();
+    let server = support::RedisServer::start();
     let store = SealedStore::new(RedisStore::connect(&server.url).await.unwrap(), test_key().into());
-    store.put(Collection::UpstreamTokens, "set", v("at-secret-value"), None).await.unwrap();
+    store.put(UPSTREAM_TOKENS, "set", v("at-secret-value"), None).await.unwrap();
     let client = redis::Client::open(server.url.as_str()).unwrap();
     let mut raw = client.get_multiplexed_async_connection().await.unwrap();
-    let value: Vec<u8> =
-        redis::cmd("GET").arg("fastapps:oauth:upstream_tokens:set").query_async(&mut raw).await.unwrap();
+    let value: Vec<u8> = redis::cmd("GET").arg("fastapps:upstream_tokens:set").query_async(&mut raw).await.unwrap();
     assert!(value.starts_with(HEADER) && !contains(&value, b"at-secret-value"));
 }
 
@@ -747,11 +758,31 @@ async fn redis_errors_are_clear_and_keep_the_password_out() {
     assert!(matches!(&error, StoreError::Backend(m) if m.contains("connect") && !m.contains("hunter2")), "{error}");
     assert!(started.elapsed() < Duration::from_secs(30), "a refused connection fails soon");
 
-    let server = oauth_store_support::RedisServer::start();
+    let server = support::RedisServer::start();
     let store = RedisStore::connect(&server.url).await.unwrap();
     let client = redis::Client::open(server.url.as_str()).unwrap();
     let mut raw = client.get_multiplexed_async_connection().await.unwrap();
-    let _: () = redis::cmd("LPUSH").arg("fastapps:oauth:codes:list").arg("x").query_async(&mut raw).await.unwrap();
+    let _: () = redis::cmd("LPUSH").arg("fastapps:codes:list").arg("x").query_async(&mut raw).await.unwrap();
     let error = store.get(C, "list").await.unwrap_err();
     assert!(matches!(&error, StoreError::Backend(m) if m.contains("WRONGTYPE")), "{error}");
+}
+
+#[tokio::test]
+async fn sqlite_keeps_the_records_of_a_database_from_before_the_rename() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("store.db");
+    let db = rusqlite::Connection::open(&path).unwrap();
+    db.execute_batch(
+        r#"CREATE TABLE oauth_store (collection TEXT NOT NULL, "key" TEXT NOT NULL, value BLOB NOT NULL,
+               expires_at INTEGER NULL, PRIMARY KEY (collection, "key"));
+           CREATE INDEX oauth_store_expires_at ON oauth_store (expires_at) WHERE expires_at IS NOT NULL;
+           INSERT INTO oauth_store VALUES ('clients', 'c1', X'7B7D', NULL);"#,
+    )
+    .unwrap();
+    drop(db);
+    let store = SqliteStore::open(&path).unwrap();
+    assert_eq!(store.get(CLIENTS, "c1").await.unwrap(), Some(v("{}")));
+    drop(store);
+    // Opened again, it finds the renamed table and leaves it be.
+    assert_eq!(SqliteStore::open(&path).unwrap().get(CLIENTS, "c1").await.unwrap(), Some(v("{}")));
 }

@@ -18,8 +18,9 @@ pub(crate) const MAX_URI_LEN: usize = 2048;
 /// Schemes that run code or read local data in the browser; never a redirect target.
 const DENIED_SCHEMES: [&str; 6] = ["javascript", "data", "file", "vbscript", "about", "blob"];
 
-/// The host literals that name the loopback interface.
-const LOOPBACK_HOSTS: [&str; 3] = ["127.0.0.1", "[::1]", "localhost"];
+/// The loopback literals a redirect URI may name (RFC 8252 §7.3, §8.3): narrower than any
+/// loopback host (`fastapps_core::net::is_loopback_host`), on purpose: `127.0.0.2` is not one.
+const LOOPBACK_LITERALS: [&str; 3] = ["127.0.0.1", "[::1]", "localhost"];
 
 /// What kind of client registered (OpenID Connect Registration `application_type`, MCP SEP-837).
 ///
@@ -86,7 +87,7 @@ pub(crate) fn check_registered(uri: &str, application_type: ApplicationType) -> 
     // and the characters of a host.
     reqwest::Url::parse(uri).map_err(|e| format!("{shown} is not a valid URI: {e}"))?;
 
-    let loopback = parts.authority.and_then(host_of).is_some_and(is_loopback_host);
+    let loopback = parts.authority.and_then(host_of).is_some_and(is_loopback_literal);
     match scheme.as_str() {
         "https" => match parts.authority.and_then(host_of) {
             Some(host) if !host.is_empty() => Ok(()),
@@ -178,8 +179,8 @@ pub(crate) fn host_of(authority: &str) -> Option<&str> {
     Some(authority.split(':').next().unwrap_or(authority))
 }
 
-fn is_loopback_host(host: &str) -> bool {
-    LOOPBACK_HOSTS.iter().any(|l| l.eq_ignore_ascii_case(host))
+fn is_loopback_literal(host: &str) -> bool {
+    LOOPBACK_LITERALS.iter().any(|l| l.eq_ignore_ascii_case(host))
 }
 
 /// Whether a path has a `.` or `..` segment, also when its dots or slashes are percent-encoded.
@@ -227,7 +228,7 @@ impl<'a> LoopbackParts<'a> {
         let end = after.find(['/', '?', '#']).unwrap_or(after.len());
         let (authority, rest) = after.split_at(end);
         let host = host_of(authority)?;
-        if !is_loopback_host(host) {
+        if !is_loopback_literal(host) {
             return None;
         }
         match &authority[host.len()..] {
