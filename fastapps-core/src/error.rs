@@ -24,8 +24,7 @@ enum Kind {
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
 /// Any error, boxed: what the traits of fastapps return where the error is the implementor's
-/// (a [`TokenVerifier`](crate::auth::TokenVerifier)'s start-up check, a
-/// [`KeySource`](crate::auth::KeySource), an [extension](crate::server::BuiltExtension)).
+/// (a token verifier's start-up check, a key source, a server extension).
 pub type BoxError = Box<dyn StdError + Send + Sync + 'static>;
 
 /// Why a server could not be built. Each message names the offending item and what to do.

@@ -21,8 +21,8 @@ use super::pages::{self, Consent};
 use super::ratelimit::Endpoint;
 use super::records::{Transaction, UpstreamLeg};
 use super::redirect::matching;
-use super::runtime::{CLIENT_TTL, OAuthRuntime, Peer, TRANSACTION_TTL, Users, store_failure, with_cookie};
-use super::unix_now;
+use super::runtime::{CLIENT_TTL, ClientAddress, OAuthRuntime, TRANSACTION_TTL, Users, store_failure, with_cookie};
+use crate::clock::unix_now;
 use crate::records::{CLIENTS, TRANSACTIONS, UPSTREAM_TOKENS};
 
 type Params = HashMap<String, String>;
@@ -47,7 +47,7 @@ fn same_resource(ours: &str, requested: &str) -> bool {
 /// `GET /authorize`: RFC 6749 §4.1.1 with PKCE (S256 only) and RFC 8707 `resource`.
 pub(crate) async fn authorize(
     State(oauth): State<Arc<OAuthRuntime>>,
-    peer: Peer,
+    peer: ClientAddress,
     Query(params): Query<Params>,
 ) -> Response {
     if let Some(refused) = oauth.limit(Endpoint::Authorize, peer) {
@@ -276,7 +276,7 @@ pub(crate) async fn login_page(
 /// `POST /oauth/login`: checks the test account and finishes the sign-in.
 pub(crate) async fn login(
     State(oauth): State<Arc<OAuthRuntime>>,
-    peer: Peer,
+    peer: ClientAddress,
     headers: HeaderMap,
     Form(form): Form<Params>,
 ) -> Response {

@@ -21,7 +21,7 @@
 
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::sync::Arc;
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
 
 use reqwest::Url;
 use reqwest::header::{ACCEPT, CACHE_CONTROL, CONTENT_LENGTH, HeaderMap};
@@ -29,6 +29,7 @@ use serde_json::Value;
 
 use super::clients::{AUTH_METHOD_NONE, ClientRecord, ClientSource, Metadata};
 use super::redirect::{has_dot_segment, host_of, split_hierarchy};
+use crate::clock::unix_now;
 
 /// The longest client id URL fetched, in bytes.
 pub(crate) const MAX_URL_LEN: usize = 2048;
@@ -222,10 +223,6 @@ fn has_path(url: &str) -> bool {
 /// The URL's host when it is an IP address (IPv6 without its brackets).
 fn ip_literal(url: &Url) -> Option<IpAddr> {
     url.host_str()?.trim_start_matches('[').trim_end_matches(']').parse().ok()
-}
-
-fn unix_now() -> u64 {
-    SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs())
 }
 
 /// A reqwest error with its causes ("error sending request: … : connection refused").

@@ -3,7 +3,7 @@
 use fastapps_core::EnvError;
 use fastapps_core::store::SealingKeys;
 
-use crate::AuthorizationServer;
+use crate::config::AuthorizationServer;
 
 pub(crate) fn var(name: &str) -> Option<String> {
     std::env::var(name).ok().map(|v| v.trim().to_owned()).filter(|v| !v.is_empty())

@@ -17,7 +17,7 @@ use serde::{Deserialize, Serialize};
 
 use fastapps_core::store::{Store, StoreError};
 
-use super::unix_now;
+use crate::clock::unix_now;
 use crate::records::SIGNING_KEYS;
 
 /// The record of the key set in [`SIGNING_KEYS`].

@@ -95,7 +95,7 @@ impl RateLimits {
 
 /// Whose bucket a request draws from.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-enum Peer {
+enum Bucket {
     /// Requests whose address is unknown, together.
     Unknown,
     V4(u32),
@@ -103,7 +103,7 @@ enum Peer {
     V6(u64),
 }
 
-impl Peer {
+impl Bucket {
     fn of(ip: Option<IpAddr>) -> Self {
         match ip.map(|ip| ip.to_canonical()) {
             None => Self::Unknown,
@@ -135,7 +135,7 @@ impl Gcra {
 #[derive(Debug, Default)]
 struct Buckets {
     /// Theoretical arrival time of the next request, per (endpoint, peer).
-    tat: HashMap<(Endpoint, Peer), Instant>,
+    tat: HashMap<(Endpoint, Bucket), Instant>,
     /// The same for the new peers of each endpoint while `tat` is full.
     overflow: HashMap<Endpoint, Instant>,
     last_sweep: Option<Instant>,
@@ -173,7 +173,7 @@ impl Limiter {
             return Ok(());
         }
         let mut buckets = self.buckets.lock().unwrap_or_else(PoisonError::into_inner);
-        let key = (endpoint, Peer::of(peer));
+        let key = (endpoint, Bucket::of(peer));
         let mut overflow = false;
         if !buckets.tat.contains_key(&key) && buckets.tat.len() >= self.max_buckets {
             Self::sweep(&mut buckets, now);

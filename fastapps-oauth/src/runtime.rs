@@ -17,6 +17,8 @@ use tokio::sync::OnceCell;
 
 use crate::cimd::MetadataDocuments;
 use crate::clients::ClientRecord;
+use crate::clock::unix_now;
+use crate::config::{AuthorizationServer, Source};
 use crate::crypto::{Signer, digest, random_token};
 use crate::dev::DevUsers;
 use crate::keys::SigningKeys;
@@ -25,7 +27,6 @@ use crate::records::{
     CLIENTS, CODES, Code, FAMILIES, Family, Principal, REFRESH_TOKENS, Records, Refresh, SIGNING_KEYS, UPSTREAM_TOKENS,
 };
 use crate::upstream::UpstreamRuntime;
-use crate::{AuthorizationServer, Source, unix_now};
 
 /// How long an `/authorize` transaction may take, consent and sign-in included.
 pub(crate) const TRANSACTION_TTL: Duration = Duration::from_secs(15 * 60);
@@ -183,7 +184,7 @@ impl OAuthRuntime {
     }
 
     /// The refusal of a request over the rate limit of `endpoint` for its peer.
-    pub(crate) fn limit(&self, endpoint: Endpoint, peer: Peer) -> Option<Response> {
+    pub(crate) fn limit(&self, endpoint: Endpoint, peer: ClientAddress) -> Option<Response> {
         self.limiter.check(endpoint, peer.0).err().map(|retry| {
             let mut response = (StatusCode::TOO_MANY_REQUESTS, "too many requests; try again later").into_response();
             if let Ok(value) = HeaderValue::from_str(&retry.as_secs().max(1).to_string()) {
@@ -402,9 +403,9 @@ impl OAuthRuntime {
 /// The address of the request's peer, when the server was served with connection info (it
 /// is, whenever it has an authorization server).
 #[derive(Clone, Copy, Debug)]
-pub(crate) struct Peer(pub(crate) Option<IpAddr>);
+pub(crate) struct ClientAddress(pub(crate) Option<IpAddr>);
 
-impl<S: Send + Sync> axum::extract::FromRequestParts<S> for Peer {
+impl<S: Send + Sync> axum::extract::FromRequestParts<S> for ClientAddress {
     type Rejection = std::convert::Infallible;
 
     async fn from_request_parts(parts: &mut http::request::Parts, _state: &S) -> Result<Self, Self::Rejection> {

@@ -14,8 +14,8 @@ use http::{HeaderMap, HeaderValue, StatusCode};
 use super::crypto::{digest, pkce_matches};
 use super::ratelimit::Endpoint;
 use super::records::{Code, Family, RedeemedCode, Refresh};
-use super::runtime::{CLIENT_TTL, CODE_TTL, Grant, OAuthRuntime, Peer, no_store, oauth_error, store_failure};
-use super::unix_now;
+use super::runtime::{CLIENT_TTL, CODE_TTL, ClientAddress, Grant, OAuthRuntime, no_store, oauth_error, store_failure};
+use crate::clock::unix_now;
 use crate::records::{CLIENTS, CODES, FAMILIES, REFRESH_TOKENS};
 
 /// The largest form or registration body read.
@@ -41,7 +41,7 @@ pub(crate) async fn jwks(State(oauth): State<Arc<OAuthRuntime>>) -> Response {
 }
 
 /// `POST /register`.
-pub(crate) async fn register(State(oauth): State<Arc<OAuthRuntime>>, peer: Peer, body: Bytes) -> Response {
+pub(crate) async fn register(State(oauth): State<Arc<OAuthRuntime>>, peer: ClientAddress, body: Bytes) -> Response {
     if let Some(refused) = oauth.limit(Endpoint::Register, peer) {
         return refused;
     }
@@ -75,7 +75,7 @@ fn form(body: &[u8]) -> Result<HashMap<String, String>, String> {
 async fn client_request(
     oauth: &OAuthRuntime,
     endpoint: Endpoint,
-    peer: Peer,
+    peer: ClientAddress,
     headers: &HeaderMap,
     body: &[u8],
 ) -> Result<(String, HashMap<String, String>), Response> {
@@ -117,7 +117,7 @@ async fn client_of(
 /// `POST /token`.
 pub(crate) async fn token(
     State(oauth): State<Arc<OAuthRuntime>>,
-    peer: Peer,
+    peer: ClientAddress,
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
@@ -270,7 +270,7 @@ async fn refresh(oauth: &OAuthRuntime, client_id: &str, params: &HashMap<String,
 /// revoked (access tokens are short-lived). Always 200, so nothing is learned from it.
 pub(crate) async fn revoke(
     State(oauth): State<Arc<OAuthRuntime>>,
-    peer: Peer,
+    peer: ClientAddress,
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {

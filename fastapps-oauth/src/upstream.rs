@@ -36,7 +36,7 @@ pub struct UpstreamUser<'a> {
 /// What [`Upstream::scope_policy`] keeps.
 type ScopePolicy = Arc<dyn Fn(&UpstreamUser<'_>) -> Option<Vec<String>> + Send + Sync>;
 
-/// The upstream provider of [`AuthorizationServer::proxy`](super::AuthorizationServer::proxy).
+/// The upstream provider of [`AuthorizationServer::proxy`](crate::AuthorizationServer::proxy).
 #[derive(Clone)]
 pub struct Upstream {
     name: String,
@@ -422,7 +422,7 @@ impl UpstreamRuntime {
         }
         let tokens: UpstreamTokens = serde_json::from_slice(&body)
             .map_err(|e| format!("the upstream token response is not as expected: {e}"))?;
-        let now = super::unix_now();
+        let now = crate::clock::unix_now();
         let principal = match &self.config.identity {
             Identity::IdToken => {
                 let verifier = self.id_tokens.as_ref().ok_or("no ID token verifier")?;

@@ -9,7 +9,12 @@ use std::collections::HashMap;
 use std::sync::{Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, Instant};
 
-use super::{BoxFuture, Collection, Op, Outcome, Store, StoreError, ttl_millis};
+use futures_util::future::BoxFuture;
+
+use crate::collection::Collection;
+use crate::error::StoreError;
+use crate::op::{Op, Outcome};
+use crate::store::{Store, ttl_millis};
 
 /// A sweep of expired records runs at least once per this many writes…
 const SWEEP_EVERY_WRITES: u32 = 1024;

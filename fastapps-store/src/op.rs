@@ -2,9 +2,9 @@
 
 use std::time::Duration;
 
-use super::StoreError;
+use crate::error::StoreError;
 
-/// One operation on one record, run atomically by [`Store::apply`](super::Store::apply).
+/// One operation on one record, run atomically by [`Store::apply`](crate::Store::apply).
 ///
 /// Its `Debug` shows value lengths, never the values (they may be secrets).
 #[non_exhaustive]

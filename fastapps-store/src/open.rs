@@ -2,7 +2,9 @@
 
 use std::sync::Arc;
 
-use super::{MemoryStore, Store, StoreError};
+use crate::error::StoreError;
+use crate::memory::MemoryStore;
+use crate::store::Store;
 
 /// Opens the store `url` names:
 ///
@@ -14,7 +16,7 @@ use super::{MemoryStore, Store, StoreError};
 ///
 /// A URL naming a backend this build lacks is refused with the feature to turn on, never
 /// silently replaced by another store. The store is returned as it is: wrap it in a
-/// [`SealedStore`](super::SealedStore) for what must be encrypted at rest.
+/// [`SealedStore`](crate::SealedStore) for what must be encrypted at rest.
 ///
 /// ```
 /// # #[tokio::main(flavor = "current_thread")]
@@ -47,7 +49,7 @@ pub async fn open(url: &str) -> Result<Arc<dyn Store>, StoreError> {
 
 #[cfg(feature = "sqlite")]
 fn sqlite(path: &str) -> Result<Arc<dyn Store>, StoreError> {
-    Ok(Arc::new(super::SqliteStore::open(path)?))
+    Ok(Arc::new(crate::sqlite::SqliteStore::open(path)?))
 }
 
 #[cfg(not(feature = "sqlite"))]
@@ -57,7 +59,7 @@ fn sqlite(_path: &str) -> Result<Arc<dyn Store>, StoreError> {
 
 #[cfg(feature = "redis")]
 async fn redis(url: &str) -> Result<Arc<dyn Store>, StoreError> {
-    Ok(Arc::new(super::RedisStore::connect(url).await?))
+    Ok(Arc::new(crate::redis::RedisStore::connect(url).await?))
 }
 
 #[cfg(not(feature = "redis"))]

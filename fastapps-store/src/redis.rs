@@ -15,7 +15,12 @@ use std::time::Duration;
 use redis::aio::{ConnectionManager, ConnectionManagerConfig};
 use redis::{Client, Script, Value};
 
-use super::{BoxFuture, Collection, Op, Outcome, Store, StoreError, ttl_millis};
+use futures_util::future::BoxFuture;
+
+use crate::collection::Collection;
+use crate::error::StoreError;
+use crate::op::{Op, Outcome};
+use crate::store::{Store, ttl_millis};
 
 /// The prefix of every key [`RedisStore`] writes, unless set with
 /// [`RedisStore::with_key_prefix`].
@@ -50,7 +55,7 @@ return 0
 /// [`DEFAULT_KEY_PREFIX`] unless set), with Redis's own expiry (`PX`). Several servers may share
 /// one Redis; give each its own prefix. Cloning is cheap and shares the connection.
 ///
-/// Redis holds what it is given: wrap the store in a [`SealedStore`](super::SealedStore) so a
+/// Redis holds what it is given: wrap the store in a [`SealedStore`](crate::SealedStore) so a
 /// snapshot of it gives nothing away, and keep Redis itself private (a password in the URL,
 /// `rediss://` for TLS, which is supported).
 ///

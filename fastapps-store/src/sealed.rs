@@ -28,7 +28,12 @@ use aws_lc_rs::aead::{AES_256_GCM, Aad, NONCE_LEN, Nonce, RandomizedNonceKey};
 use base64::Engine as _;
 use base64::engine::general_purpose::{STANDARD, STANDARD_NO_PAD, URL_SAFE, URL_SAFE_NO_PAD};
 
-use super::{BoxFuture, Collection, Op, Outcome, Store, StoreError};
+use futures_util::future::BoxFuture;
+
+use crate::collection::Collection;
+use crate::error::StoreError;
+use crate::op::{Op, Outcome};
+use crate::store::Store;
 
 /// The first byte of every sealed value.
 const FORMAT_VERSION: u8 = 1;

@@ -20,7 +20,12 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use rusqlite::{Connection, OptionalExtension, params};
 
-use super::{BoxFuture, Collection, Op, Outcome, Store, StoreError, ttl_millis};
+use futures_util::future::BoxFuture;
+
+use crate::collection::Collection;
+use crate::error::StoreError;
+use crate::op::{Op, Outcome};
+use crate::store::{Store, ttl_millis};
 
 /// How long a statement waits for another connection's write lock before failing.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(5);

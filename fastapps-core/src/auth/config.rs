@@ -100,9 +100,9 @@ impl Auth {
         Self { issuer: Some(issuer.into()), ..Self::default() }
     }
 
-    /// The resource side only, for a server whose issuer and keys come from an
-    /// [extension](crate::server::ServerExtension) (the app's own authorization server of
-    /// `fastapps-oauth`): the resource URL, required scopes, refusal form and the like.
+    /// The resource side only, for a server whose issuer and keys come from a server extension
+    /// (the app's own authorization server of `fastapps-oauth`): the resource URL, required
+    /// scopes, refusal form and the like.
     pub fn local() -> Self {
         Self::default()
     }

@@ -3,8 +3,8 @@
 
 use jsonwebtoken::jwk::JwkSet;
 
-use crate::BoxFuture;
 use crate::error::BoxError;
+use futures_util::future::BoxFuture;
 
 /// Public keys this process holds: the seam through which an authorization server running in
 /// the same process (`fastapps-oauth`, whose keys live in the store) hands its keys to the

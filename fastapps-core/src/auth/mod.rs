@@ -32,9 +32,9 @@ pub use jwt::{JwtVerifier, scopes_from_claims};
 pub use key_source::KeySource;
 pub(crate) use metadata::metadata_router;
 
-pub use crate::BoxFuture;
 pub use crate::context::AccessToken;
 pub use crate::error::BoxError;
+pub use futures_util::future::BoxFuture;
 
 /// Why a token was not accepted.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]

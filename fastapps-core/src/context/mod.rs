@@ -1,10 +1,10 @@
 //! [`Context`]: what a handler knows about the request it serves, and how it talks back to the
 //! client while it runs (progress, logging, sampling, elicitation) or learns it was cancelled.
 
+mod access_token;
 mod client_meta;
 mod input;
 mod peer;
-mod principal;
 mod state;
 
 use std::sync::Arc;
@@ -23,10 +23,10 @@ use crate::protocol::{
     ProgressToken, ProtocolVersion, RequestId, methods,
 };
 
+pub use access_token::AccessToken;
 pub use client_meta::{MCP_APPS_EXTENSION, UserLocation};
 pub(crate) use input::InputRound;
 pub(crate) use peer::{ClientReply, ClientState, Peer, PendingRequests};
-pub use principal::AccessToken;
 pub(crate) use state::AppState;
 
 /// Why talking back to the client failed.

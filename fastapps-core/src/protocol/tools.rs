@@ -27,10 +27,11 @@ pub struct ToolAnnotations {
     pub open_world_hint: Option<bool>,
 }
 
-/// A tool as listed by `tools/list`.
+/// A tool as `tools/list` lists it: the wire descriptor, not the trait a typed tool
+/// implements (`tool::Tool`).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
-pub struct Tool {
+pub struct ToolDescriptor {
     /// Unique name: 1–128 characters of `[A-Za-z0-9_.-]`.
     pub name: String,
     /// Display title.
@@ -55,7 +56,7 @@ pub struct Tool {
     pub extra: Map<String, Value>,
 }
 
-impl Tool {
+impl ToolDescriptor {
     /// A tool taking no arguments: `{"type":"object","additionalProperties":false}`.
     pub fn new(name: impl Into<String>) -> Self {
         let mut input_schema = Map::new();
@@ -147,7 +148,7 @@ impl CallToolResult {
 #[serde(rename_all = "camelCase")]
 pub struct ListToolsResult<'a> {
     /// One page of tools.
-    pub tools: &'a [Tool],
+    pub tools: &'a [ToolDescriptor],
     /// The cursor of the next page.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub next_cursor: Option<String>,

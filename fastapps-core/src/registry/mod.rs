@@ -17,7 +17,9 @@ mod widget_template;
 
 use std::collections::HashMap;
 use std::future::Future;
-use std::pin::Pin;
+
+use futures_util::future::BoxFuture;
+
 use std::sync::Arc;
 
 use base64::Engine as _;
@@ -39,19 +41,16 @@ use crate::error::BuildError;
 use crate::protocol::jsonrpc::to_raw;
 use crate::protocol::{
     ErrorObject, ListPromptsResult, ListResourceTemplatesResult, ListResourcesResult, ListToolsResult, Prompt,
-    Resource, ResourceTemplate, Tool,
+    Resource, ResourceTemplate, ToolDescriptor,
 };
 
-/// A boxed, sendable future, as stored handlers return.
-pub type BoxFuture<T> = Pin<Box<dyn Future<Output = T> + Send + 'static>>;
-
 pub(crate) type Completer =
-    Arc<dyn Fn(String, HashMap<String, String>) -> BoxFuture<crate::Result<Vec<String>>> + Send + Sync>;
+    Arc<dyn Fn(String, HashMap<String, String>) -> BoxFuture<'static, crate::error::Result<Vec<String>>> + Send + Sync>;
 
 fn completer<F, Fut>(complete: F) -> Completer
 where
     F: Fn(String, HashMap<String, String>) -> Fut + Send + Sync + 'static,
-    Fut: Future<Output = crate::Result<Vec<String>>> + Send + 'static,
+    Fut: Future<Output = crate::error::Result<Vec<String>>> + Send + 'static,
 {
     Arc::new(move |value, context| Box::pin(complete(value, context)))
 }
@@ -224,7 +223,7 @@ impl Registry {
             }
         }
 
-        let tool_list: Vec<Tool> = tools.iter().map(|t| t.tool.clone()).collect();
+        let tool_list: Vec<ToolDescriptor> = tools.iter().map(|t| t.tool.clone()).collect();
         let dialect_pages = |dialect: WidgetDialect| -> Result<(Pages, Pages), BuildError> {
             let mime = |widget_html: bool, own: &Option<String>| {
                 if widget_html { Some(dialect.mime_type().to_owned()) } else { own.clone() }

@@ -4,12 +4,15 @@ use std::collections::HashMap;
 use std::future::Future;
 use std::sync::Arc;
 
-use super::{BoxFuture, Completer, completer};
+use futures_util::future::BoxFuture;
+
+use super::{Completer, completer};
 use crate::context::Context;
 use crate::protocol::{GetPromptResult, Prompt, PromptArgument};
 
-pub(crate) type PromptHandler =
-    Arc<dyn Fn(HashMap<String, String>, Context) -> BoxFuture<crate::Result<GetPromptResult>> + Send + Sync>;
+pub(crate) type PromptHandler = Arc<
+    dyn Fn(HashMap<String, String>, Context) -> BoxFuture<'static, crate::error::Result<GetPromptResult>> + Send + Sync,
+>;
 
 /// A prompt: its `prompts/list` descriptor and the function that renders it.
 ///
@@ -46,7 +49,7 @@ impl PromptDef {
     pub fn new<F, Fut>(name: impl Into<String>, handler: F) -> Self
     where
         F: Fn(HashMap<String, String>, Context) -> Fut + Send + Sync + 'static,
-        Fut: Future<Output = crate::Result<GetPromptResult>> + Send + 'static,
+        Fut: Future<Output = crate::error::Result<GetPromptResult>> + Send + 'static,
     {
         Self {
             prompt: Prompt { name: name.into(), ..Prompt::default() },
@@ -87,7 +90,7 @@ impl PromptDef {
     pub fn complete<F, Fut>(mut self, argument: impl Into<String>, complete: F) -> Self
     where
         F: Fn(String, HashMap<String, String>) -> Fut + Send + Sync + 'static,
-        Fut: Future<Output = crate::Result<Vec<String>>> + Send + 'static,
+        Fut: Future<Output = crate::error::Result<Vec<String>>> + Send + 'static,
     {
         self.completers.insert(argument.into(), completer(complete));
         self

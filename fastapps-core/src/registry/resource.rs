@@ -4,7 +4,9 @@ use std::collections::HashMap;
 use std::future::Future;
 use std::sync::Arc;
 
-use super::{BoxFuture, Completer, completer};
+use futures_util::future::BoxFuture;
+
+use super::{Completer, completer};
 use crate::context::Context;
 use crate::protocol::{ReadResourceResult, Resource, ResourceContents, ResourceTemplate};
 
@@ -18,12 +20,12 @@ pub struct ResourceRequest {
 }
 
 pub(crate) type ResourceReader =
-    Arc<dyn Fn(ResourceRequest, Context) -> BoxFuture<crate::Result<ReadResourceResult>> + Send + Sync>;
+    Arc<dyn Fn(ResourceRequest, Context) -> BoxFuture<'static, crate::error::Result<ReadResourceResult>> + Send + Sync>;
 
 fn reader<F, Fut>(read: F) -> ResourceReader
 where
     F: Fn(ResourceRequest, Context) -> Fut + Send + Sync + 'static,
-    Fut: Future<Output = crate::Result<ReadResourceResult>> + Send + 'static,
+    Fut: Future<Output = crate::error::Result<ReadResourceResult>> + Send + 'static,
 {
     Arc::new(move |request, ctx| Box::pin(read(request, ctx)))
 }
@@ -55,7 +57,7 @@ impl ResourceDef {
     pub fn new<F, Fut>(uri: impl Into<String>, name: impl Into<String>, read: F) -> Self
     where
         F: Fn(ResourceRequest, Context) -> Fut + Send + Sync + 'static,
-        Fut: Future<Output = crate::Result<ReadResourceResult>> + Send + 'static,
+        Fut: Future<Output = crate::error::Result<ReadResourceResult>> + Send + 'static,
     {
         Self { resource: Resource::new(uri, name), reader: reader(read), widget_html: false }
     }
@@ -165,7 +167,7 @@ impl ResourceTemplateDef {
     pub fn new<F, Fut>(uri_template: impl Into<String>, name: impl Into<String>, read: F) -> Self
     where
         F: Fn(ResourceRequest, Context) -> Fut + Send + Sync + 'static,
-        Fut: Future<Output = crate::Result<ReadResourceResult>> + Send + 'static,
+        Fut: Future<Output = crate::error::Result<ReadResourceResult>> + Send + 'static,
     {
         let template = ResourceTemplate { uri_template: uri_template.into(), name: name.into(), ..Default::default() };
         Self { template, reader: reader(read), completers: HashMap::new(), widget_html: false }
@@ -206,7 +208,7 @@ impl ResourceTemplateDef {
     pub fn complete<F, Fut>(mut self, variable: impl Into<String>, complete: F) -> Self
     where
         F: Fn(String, HashMap<String, String>) -> Fut + Send + Sync + 'static,
-        Fut: Future<Output = crate::Result<Vec<String>>> + Send + 'static,
+        Fut: Future<Output = crate::error::Result<Vec<String>>> + Send + 'static,
     {
         self.completers.insert(variable.into(), completer(complete));
         self

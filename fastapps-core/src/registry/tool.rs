@@ -5,18 +5,20 @@ use std::sync::Arc;
 
 use serde_json::{Map, Value};
 
-use super::{BoxFuture, Security, WidgetTemplate};
+use futures_util::future::BoxFuture;
+
+use super::{Security, WidgetTemplate};
 use crate::context::Context;
-use crate::protocol::{CallToolResult, Tool, ToolAnnotations};
+use crate::protocol::{CallToolResult, ToolAnnotations, ToolDescriptor};
 
 pub(crate) type ToolHandler =
-    Arc<dyn Fn(Map<String, Value>, Context) -> BoxFuture<crate::Result<CallToolResult>> + Send + Sync>;
+    Arc<dyn Fn(Map<String, Value>, Context) -> BoxFuture<'static, crate::error::Result<CallToolResult>> + Send + Sync>;
 
 /// A tool: its `tools/list` descriptor and the function that runs it.
 ///
 /// The handler receives the call's `arguments` (an empty object when the client sent none) and
 /// the request's [`Context`]. An `Err` becomes an `isError: true` result carrying the message,
-/// unless it is a JSON-RPC error object ([`Error::rpc`](crate::Error::rpc)), which is answered
+/// unless it is a JSON-RPC error object ([`Error::rpc`](crate::error::Error::rpc)), which is answered
 /// as such.
 ///
 /// ```
@@ -37,7 +39,7 @@ pub(crate) type ToolHandler =
 /// ```
 #[derive(Clone)]
 pub struct ToolDef {
-    pub(crate) tool: Tool,
+    pub(crate) tool: ToolDescriptor,
     pub(crate) handler: ToolHandler,
     pub(crate) security: Security,
     pub(crate) widget: Option<WidgetTemplate>,
@@ -59,10 +61,10 @@ impl ToolDef {
     pub fn new<F, Fut>(name: impl Into<String>, handler: F) -> Self
     where
         F: Fn(Map<String, Value>, Context) -> Fut + Send + Sync + 'static,
-        Fut: Future<Output = crate::Result<CallToolResult>> + Send + 'static,
+        Fut: Future<Output = crate::error::Result<CallToolResult>> + Send + 'static,
     {
         Self {
-            tool: Tool::new(name),
+            tool: ToolDescriptor::new(name),
             handler: Arc::new(move |args, ctx| Box::pin(handler(args, ctx))),
             security: Security::Inherit,
             widget: None,
@@ -151,7 +153,7 @@ impl ToolDef {
     }
 
     /// The descriptor as `tools/list` shows it.
-    pub fn descriptor(&self) -> &Tool {
+    pub fn descriptor(&self) -> &ToolDescriptor {
         &self.tool
     }
 

@@ -12,7 +12,6 @@ use std::sync::Arc;
 use http::header::AUTHORIZATION;
 use http::{HeaderMap, StatusCode};
 
-use super::ServerState;
 use super::reply::HttpError;
 use crate::auth::{AuthRuntime, VerifyError};
 use crate::context::AccessToken;
@@ -60,12 +59,12 @@ fn bad_request(auth: &AuthRuntime, reason: &str) -> HttpError {
     HttpError::oauth(StatusCode::BAD_REQUEST, challenge.to_string(), "invalid_request", reason)
 }
 
-/// The authenticated caller, `None` for an anonymous one.
+/// The authenticated caller, `None` for an anonymous one (or a server without auth).
 pub(crate) async fn authenticate(
-    state: &ServerState,
+    auth: Option<&AuthRuntime>,
     headers: &HeaderMap,
 ) -> Result<Option<Arc<AccessToken>>, HttpError> {
-    let Some(auth) = &state.auth else { return Ok(None) };
+    let Some(auth) = auth else { return Ok(None) };
     let token = bearer(headers).map_err(|reason| bad_request(auth, reason))?;
     let Some(token) = token else {
         if auth.require_token {
@@ -103,30 +102,6 @@ pub(crate) async fn authenticate(
         ));
     }
     Ok(Some(user))
-}
-
-/// Who a session belongs to: issuer, subject and client, so another caller's token cannot use
-/// it (a refreshed token of the same caller can).
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub(crate) struct Principal {
-    issuer: String,
-    subject: String,
-    client_id: Option<String>,
-}
-
-fn issuer_of(user: &AccessToken) -> &str {
-    user.claim("iss").and_then(|v| v.as_str()).unwrap_or_default()
-}
-
-impl Principal {
-    pub(crate) fn of(user: &AccessToken) -> Self {
-        Self { issuer: issuer_of(user).to_owned(), subject: user.subject.clone(), client_id: user.client_id.clone() }
-    }
-
-    /// Whether `user` is this principal (compared in place: this runs on every request).
-    pub(crate) fn is(&self, user: &AccessToken) -> bool {
-        self.subject == user.subject && self.client_id == user.client_id && self.issuer == issuer_of(user)
-    }
 }
 
 #[cfg(test)]

@@ -7,10 +7,13 @@ use std::time::Duration;
 
 use axum::Router;
 
+use super::app::WidgetMcpServer;
+use super::extension::{ExtensionContext, ServerExtension};
+use super::listen::Listeners;
 use super::origin::OriginPolicy;
 use super::request_state::StateKey;
 use super::session::SessionStore;
-use super::{ExtensionContext, ServerExtension, ServerState, TransportConfig, WidgetMcpServer};
+use super::state::{ServerState, TransportConfig};
 use crate::auth::Auth;
 use crate::context::{AppState, MCP_APPS_EXTENSION};
 use crate::error::BuildError;
@@ -58,8 +61,15 @@ pub struct ServerBuilder {
     keep_alive: Duration,
 }
 
+impl WidgetMcpServer {
+    /// Starts building a server named `name` (its `serverInfo.name`).
+    pub fn builder(name: impl Into<String>) -> ServerBuilder {
+        ServerBuilder::new(name)
+    }
+}
+
 impl ServerBuilder {
-    pub(crate) fn new(name: impl Into<String>) -> Self {
+    fn new(name: impl Into<String>) -> Self {
         Self {
             info: Implementation::new(name, "0.0.0"),
             instructions: None,
@@ -466,12 +476,19 @@ impl ServerBuilder {
         };
         let server_info_raw = crate::protocol::jsonrpc::to_raw(&self.info)
             .map_err(|e| BuildError::Serialize("server info", e.message))?;
+        let shutdown = tokio_util::sync::CancellationToken::new();
         let state = ServerState {
             registry,
             server_info_raw,
             request_state_key,
-            listeners: super::listen::Listeners::default(),
-            shutdown: tokio_util::sync::CancellationToken::new(),
+            listeners: Arc::new(Listeners::new(
+                capabilities.clone(),
+                self.info.clone(),
+                self.max_sessions,
+                self.keep_alive,
+                shutdown.clone(),
+            )),
+            shutdown,
             server_info: self.info,
             capabilities,
             instructions: self.instructions,
@@ -482,7 +499,6 @@ impl ServerBuilder {
                 require_request_headers: self.require_request_headers,
                 cache,
                 request_state_ttl: self.request_state_ttl,
-                max_listeners: self.max_sessions,
                 keep_alive: self.keep_alive,
             },
             origins,

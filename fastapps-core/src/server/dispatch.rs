@@ -8,14 +8,14 @@ use futures_util::FutureExt as _;
 use serde_json::value::RawValue;
 use tokio_util::sync::CancellationToken;
 
-use super::ServerState;
 use super::reply::HttpError;
 use super::request_state::{self, Binding};
 use super::session::Session;
+use super::state::ServerState;
 use crate::auth::RefusalMode;
 use crate::context::{AccessToken, Context, InputRound, Peer};
 use crate::protocol::jsonrpc::{parse_params, to_raw};
-use crate::protocol::modern::{InputRequiredResult, ResultType};
+use crate::protocol::modern::{DiscoverResult, InputRequiredResult, ResultType};
 use crate::protocol::{
     CallToolParams, CallToolResult, CompleteParams, CompleteResult, Completion, CompletionReference, Era, ErrorObject,
     GetPromptParams, InitializeParams, InitializeResult, LoggingLevel, Meta, PaginatedParams, ProtocolVersion,
@@ -157,28 +157,37 @@ pub(crate) fn initialize(state: &ServerState, params: &InitializeParams) -> (Pro
     (version, result)
 }
 
-/// Answers one request; a 2026-07-28 request's outcome is put in modern form.
+/// Answers one request.
 pub(crate) async fn dispatch(
     state: Arc<ServerState>,
     session: Option<Arc<Session>>,
-    method: String,
+    method: &str,
     params: Option<Box<RawValue>>,
     scope: Scope,
 ) -> RpcResult {
-    let modern = (scope.era() == Era::Modern).then(|| scope.id.clone());
-    let outcome = if method == methods::TOOLS_CALL {
+    if method == methods::TOOLS_CALL {
         // The one method whose refusal may be an HTTP status: decided here, before any reply.
         match parse_params(params.as_deref()) {
             Ok(params) => call_tool(&state, params, scope).await,
             Err(e) => Err(Failure::Rpc(e)),
         }
     } else {
-        answer(&state, session, &method, params.as_deref(), scope).await.map_err(Failure::Rpc)
-    };
-    match modern {
-        Some(id) => super::modern::finish(&state, &id, &method, outcome),
-        None => outcome,
+        answer(&state, session, method, params.as_deref(), scope).await.map_err(Failure::Rpc)
     }
+}
+
+/// The `server/discover` result.
+pub(crate) fn discover(state: &ServerState) -> Result<Box<RawValue>, ErrorObject> {
+    let result = DiscoverResult {
+        result_type: ResultType::Complete,
+        supported_versions: ProtocolVersion::SUPPORTED.iter().map(|v| v.as_str().to_owned()).collect(),
+        capabilities: state.capabilities.clone(),
+        instructions: state.instructions.clone(),
+        ttl_ms: state.config.cache.ttl_ms,
+        cache_scope: state.config.cache.scope,
+        meta: None,
+    };
+    to_raw(&result)
 }
 
 async fn answer(
@@ -190,7 +199,7 @@ async fn answer(
 ) -> Result<Box<RawValue>, ErrorObject> {
     let registry = &state.registry;
     match method {
-        methods::SERVER_DISCOVER if scope.era() == Era::Modern => super::modern::discover(state),
+        methods::SERVER_DISCOVER if scope.era() == Era::Modern => discover(state),
         methods::PING => Ok(empty_object()),
         methods::INITIALIZE => {
             // Reached only when a session-bound request repeats `initialize`; answer it
@@ -249,12 +258,12 @@ async fn answer(
 
 /// Runs a user handler, turning a panic into an internal error instead of a dropped
 /// connection.
-async fn guarded<T>(name: &str, handler: impl Future<Output = crate::Result<T>>) -> crate::Result<T> {
+async fn guarded<T>(name: &str, handler: impl Future<Output = crate::error::Result<T>>) -> crate::error::Result<T> {
     match AssertUnwindSafe(handler).catch_unwind().await {
         Ok(result) => result,
         Err(_) => {
             tracing::error!(handler = name, "a handler panicked");
-            Err(crate::Error::rpc(ErrorObject::internal(format!("Internal error in {name}"))))
+            Err(crate::error::Error::rpc(ErrorObject::internal(format!("Internal error in {name}"))))
         }
     }
 }
@@ -369,7 +378,7 @@ async fn read_resource(
     if let Some(settled) = round.as_ref().and_then(|r| r.settle(state, outcome.is_err())) {
         return settled;
     }
-    to_raw(&outcome.map_err(crate::Error::into_rpc)?)
+    to_raw(&outcome.map_err(crate::error::Error::into_rpc)?)
 }
 
 async fn get_prompt(state: &ServerState, params: GetPromptParams, scope: Scope) -> Result<Box<RawValue>, ErrorObject> {
@@ -399,7 +408,7 @@ async fn get_prompt(state: &ServerState, params: GetPromptParams, scope: Scope) 
     if let Some(settled) = round.as_ref().and_then(|r| r.settle(state, outcome.is_err())) {
         return settled;
     }
-    to_raw(&outcome.map_err(crate::Error::into_rpc)?)
+    to_raw(&outcome.map_err(crate::error::Error::into_rpc)?)
 }
 
 async fn complete(state: &ServerState, params: CompleteParams) -> Result<Box<RawValue>, ErrorObject> {
@@ -423,7 +432,7 @@ async fn complete(state: &ServerState, params: CompleteParams) -> Result<Box<Raw
             let context = params.context.map(|c| c.arguments).unwrap_or_default();
             let candidates = guarded("completion", completer(params.argument.value, context))
                 .await
-                .map_err(crate::Error::into_rpc)?;
+                .map_err(crate::error::Error::into_rpc)?;
             Completion::from_candidates(candidates)
         }
         None => Completion::from_candidates(Vec::new()),

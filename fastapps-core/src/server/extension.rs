@@ -10,11 +10,11 @@ use std::sync::Arc;
 use axum::Router;
 use jsonwebtoken::Algorithm;
 
-use crate::BoxFuture;
 use crate::auth::{Auth, KeySource};
 use crate::error::{BoxError, BuildError};
 use crate::protocol::Implementation;
 use crate::registry::Security;
+use futures_util::future::BoxFuture;
 
 /// A part of a server added with [`ServerBuilder::extension`](super::ServerBuilder::extension)
 /// and resolved when the server is built.

@@ -16,12 +16,15 @@ use bytes::Bytes;
 use http::StatusCode;
 use tokio::sync::mpsc;
 
-use super::ServerState;
+use tokio_util::sync::CancellationToken;
+
 use super::headers::Accepts;
 use super::reply::{self, HttpError, KEEP_ALIVE_COMMENT};
 use crate::protocol::jsonrpc::{self, Request as RpcRequest};
 use crate::protocol::modern::{ListenParams, SubscriptionFilter, SubscriptionsAcknowledgedParams, meta_keys};
-use crate::protocol::{ErrorObject, Meta, RequestId, ResourceUpdatedParams, ServerCapabilities, methods};
+use crate::protocol::{
+    ErrorObject, Implementation, Meta, RequestId, ResourceUpdatedParams, ServerCapabilities, methods,
+};
 
 /// How many messages a listen stream buffers before new ones are dropped for it.
 const CAPACITY: usize = 64;
@@ -32,11 +35,17 @@ struct Listener {
     tx: mpsc::Sender<Bytes>,
 }
 
-/// The open listen streams.
-#[derive(Default)]
+/// The open listen streams, and what opening one needs to know of the server.
 pub(crate) struct Listeners {
     open: Mutex<HashMap<u64, Listener>>,
     next: AtomicU64,
+    capabilities: ServerCapabilities,
+    server_info: Implementation,
+    /// The most streams open at once.
+    max: usize,
+    keep_alive: std::time::Duration,
+    /// Cancelled when the server shuts down: every stream ends with its result.
+    shutdown: CancellationToken,
 }
 
 impl std::fmt::Debug for Listeners {
@@ -46,6 +55,16 @@ impl std::fmt::Debug for Listeners {
 }
 
 impl Listeners {
+    pub(crate) fn new(
+        capabilities: ServerCapabilities,
+        server_info: Implementation,
+        max: usize,
+        keep_alive: std::time::Duration,
+        shutdown: CancellationToken,
+    ) -> Self {
+        Self { open: Mutex::default(), next: AtomicU64::new(0), capabilities, server_info, max, keep_alive, shutdown }
+    }
+
     fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<u64, Listener>> {
         // Single inserts and removes: a panic cannot leave the map half-updated.
         self.open.lock().unwrap_or_else(PoisonError::into_inner)
@@ -100,18 +119,18 @@ fn honoured(caps: &ServerCapabilities, asked: &SubscriptionFilter) -> Subscripti
 
 /// Removes a stream from the open set when it goes away.
 struct Registration {
-    state: Arc<ServerState>,
+    listeners: Arc<Listeners>,
     key: u64,
 }
 
 impl Drop for Registration {
     fn drop(&mut self) {
-        self.state.listeners.lock().remove(&self.key);
+        self.listeners.lock().remove(&self.key);
     }
 }
 
 /// Answers `subscriptions/listen` with its stream.
-pub(crate) fn open(state: &Arc<ServerState>, req: RpcRequest, accepts: Accepts) -> Result<Response, HttpError> {
+pub(crate) fn open(listeners: &Arc<Listeners>, req: RpcRequest, accepts: Accepts) -> Result<Response, HttpError> {
     let id = req.id;
     let params: ListenParams = jsonrpc::parse_params(req.params.as_deref())
         .map_err(|e| HttpError::rpc(StatusCode::BAD_REQUEST, Some(&id), &e))?;
@@ -124,12 +143,12 @@ pub(crate) fn open(state: &Arc<ServerState>, req: RpcRequest, accepts: Accepts) 
             ),
         ));
     }
-    let filter = honoured(&state.capabilities, &params.notifications);
+    let filter = honoured(&listeners.capabilities, &params.notifications);
     let (tx, rx) = mpsc::channel(CAPACITY);
-    let key = state.listeners.next.fetch_add(1, Ordering::Relaxed);
+    let key = listeners.next.fetch_add(1, Ordering::Relaxed);
     {
-        let mut open = state.listeners.lock();
-        if open.len() >= state.config.max_listeners {
+        let mut open = listeners.lock();
+        if open.len() >= listeners.max {
             return Err(HttpError::unavailable(
                 "Service Unavailable: too many open subscription streams; try again later",
                 5,
@@ -137,16 +156,16 @@ pub(crate) fn open(state: &Arc<ServerState>, req: RpcRequest, accepts: Accepts) 
         }
         open.insert(key, Listener { subscription_id: id.clone(), filter: filter.clone(), tx });
     }
-    let registration = Registration { state: state.clone(), key };
+    let registration = Registration { listeners: listeners.clone(), key };
     tracing::debug!(subscription = %id, "subscriptions/listen opened");
     let ack = jsonrpc::encode_notification(
         methods::NOTIFICATION_SUBSCRIPTIONS_ACKNOWLEDGED,
         &SubscriptionsAcknowledgedParams { notifications: &filter, meta: subscription_meta(&id) },
     );
-    let shutdown = state.shutdown.clone();
+    let shutdown = listeners.shutdown.clone();
     // Sent when the server ends the subscription: the request's (empty) result.
     let mut result_meta = subscription_meta(&id);
-    result_meta.insert(meta_keys::SERVER_INFO.into(), serde_json::to_value(&state.server_info).unwrap_or_default());
+    result_meta.insert(meta_keys::SERVER_INFO.into(), serde_json::to_value(&listeners.server_info).unwrap_or_default());
     let last = jsonrpc::to_raw(&serde_json::json!({ "resultType": "complete", "_meta": result_meta }))
         .map(|raw| jsonrpc::encode_result(&id, &raw))
         .unwrap_or_default();
@@ -155,7 +174,7 @@ pub(crate) fn open(state: &Arc<ServerState>, req: RpcRequest, accepts: Accepts) 
         last: Some(last),
         rx,
         shutdown,
-        keep_alive: state.config.keep_alive,
+        keep_alive: listeners.keep_alive,
         _registration: registration,
     };
     let stream = futures_util::stream::unfold(stream, |mut stream| async move {
@@ -170,7 +189,7 @@ struct ListenStream {
     /// The result sent when the server ends the subscription; `None` once sent.
     last: Option<Vec<u8>>,
     rx: mpsc::Receiver<Bytes>,
-    shutdown: tokio_util::sync::CancellationToken,
+    shutdown: CancellationToken,
     keep_alive: std::time::Duration,
     _registration: Registration,
 }

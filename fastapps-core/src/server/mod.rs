@@ -1,13 +1,30 @@
 //! [`WidgetMcpServer`]: the builder, the axum router and the Streamable HTTP transport.
+//!
+//! The files, from the top down; each uses only those below it:
+//!
+//! - `builder.rs`, `serve.rs`, `app.rs`: building, serving and routing the server;
+//! - `transport.rs`: the front: POST, GET and DELETE, and the HTTP checks before a body is read;
+//! - `exchange.rs`: one POST, in order: authenticate, read, decode, the era's rules, dispatch,
+//!   finish, reply;
+//! - `legacy.rs` (the `initialize`-based eras: handshake, version header, sessions) and `era.rs`
+//!   (2026-07-28: admission in front of dispatch, the result's form behind it); `listen.rs`
+//!   (`subscriptions/listen` streams);
+//! - `dispatch.rs`: a method and its params in, a result or error out;
+//! - below: `authenticate.rs`, `session.rs`, `param_headers.rs`, `request_state.rs`,
+//!   `reply.rs`, `headers.rs`, `origin.rs`, `state.rs`, `extension.rs`, `assets.rs`,
+//!   `preview.rs`.
 
+mod app;
 mod assets;
 mod authenticate;
 mod builder;
 mod dispatch;
+mod era;
+mod exchange;
 mod extension;
 mod headers;
+mod legacy;
 mod listen;
-mod modern;
 mod origin;
 mod param_headers;
 mod preview;
@@ -15,188 +32,10 @@ mod reply;
 mod request_state;
 mod serve;
 mod session;
+mod state;
 mod transport;
 
-use std::sync::Arc;
-use std::time::Duration;
-
-use axum::Router;
-use axum::routing::post;
-use http::{HeaderName, Method, header};
-use serde_json::value::RawValue;
-use tokio_util::sync::CancellationToken;
-use tower_http::cors::{AllowHeaders, AllowOrigin, CorsLayer};
-
+pub use app::WidgetMcpServer;
 pub use builder::ServerBuilder;
 pub use extension::{BuiltExtension, ExtensionContext, ServerExtension};
 pub use serve::{BindAddr, ServeError};
-
-use crate::auth::AuthRuntime;
-use crate::context::{AppState, PendingRequests};
-use crate::protocol::jsonrpc::encode_notification;
-use crate::protocol::modern::CacheHints;
-use crate::protocol::{Implementation, ResourceUpdatedParams, ServerCapabilities, methods};
-use crate::registry::Registry;
-use crate::widget::WidgetSettings;
-use listen::Listeners;
-use origin::OriginPolicy;
-use request_state::StateKey;
-use session::SessionStore;
-
-/// Transport settings fixed at build time.
-#[derive(Clone, Debug)]
-pub(crate) struct TransportConfig {
-    pub(crate) stateless: bool,
-    pub(crate) max_body_bytes: usize,
-    pub(crate) request_timeout: Duration,
-    /// 2026-07-28: refuse requests missing `MCP-Protocol-Version`, `Mcp-Method`, `Mcp-Name` or
-    /// a tool's `Mcp-Param-*` (mismatches are always refused).
-    pub(crate) require_request_headers: bool,
-    /// 2026-07-28: the caching hints of discovery, list and read results.
-    pub(crate) cache: CacheHints,
-    /// 2026-07-28: how long a `requestState` stays valid.
-    pub(crate) request_state_ttl: Duration,
-    /// 2026-07-28: the most `subscriptions/listen` streams open at once.
-    pub(crate) max_listeners: usize,
-    /// How long an event stream may stay silent before a keep-alive comment.
-    pub(crate) keep_alive: Duration,
-}
-
-/// Everything a request needs, shared by all of them.
-#[derive(Debug)]
-pub(crate) struct ServerState {
-    pub(crate) registry: Registry,
-    pub(crate) server_info: Implementation,
-    pub(crate) capabilities: ServerCapabilities,
-    pub(crate) instructions: Option<String>,
-    pub(crate) config: TransportConfig,
-    pub(crate) origins: OriginPolicy,
-    pub(crate) sessions: SessionStore,
-    pub(crate) pending: Arc<PendingRequests>,
-    pub(crate) widgets: Arc<WidgetSettings>,
-    pub(crate) auth: Option<Arc<AuthRuntime>>,
-    pub(crate) app_state: Arc<AppState>,
-    /// `serverInfo`, encoded once for the `_meta` of every 2026-07-28 result.
-    pub(crate) server_info_raw: Box<RawValue>,
-    /// Seals the `requestState` of multi round-trip requests.
-    pub(crate) request_state_key: StateKey,
-    /// The open `subscriptions/listen` streams.
-    pub(crate) listeners: Listeners,
-    /// Cancelled when the server shuts down: long-lived streams end.
-    pub(crate) shutdown: CancellationToken,
-}
-
-/// A built MCP server: its registry, settings and sessions, ready to be served or mounted.
-///
-/// Made by [`WidgetMcpServer::builder`]. Cloning is cheap and every clone is the same server
-/// (same sessions), so one clone can serve while another sends notifications.
-///
-/// ```no_run
-/// use fastapps_core::prelude::*;
-///
-/// # async fn run() -> fastapps_core::Result<()> {
-/// let server = WidgetMcpServer::builder("my-app")
-///     .version("1.0.0")
-///     .tool(ToolDef::new("hello", |_, _| async { Ok(CallToolResult::text("Hello!")) }).description("Say hello"))
-///     .build_server()?;
-/// // Mount it in a bigger app …
-/// let app = axum::Router::new().merge(server.router());
-/// // … or serve it on its own.
-/// server.serve("127.0.0.1:8000").await?;
-/// # Ok(()) }
-/// ```
-#[derive(Clone, Debug)]
-pub struct WidgetMcpServer {
-    state: Arc<ServerState>,
-    path: Arc<str>,
-    assets_dir: Option<Arc<std::path::Path>>,
-    dev_preview: bool,
-    extensions: Arc<[Arc<dyn BuiltExtension>]>,
-}
-
-impl WidgetMcpServer {
-    /// Starts building a server named `name` (its `serverInfo.name`).
-    pub fn builder(name: impl Into<String>) -> ServerBuilder {
-        ServerBuilder::new(name)
-    }
-
-    /// The path of the MCP endpoint (default `/mcp`).
-    pub fn path(&self) -> &str {
-        &self.path
-    }
-
-    /// What the server offers.
-    pub fn registry(&self) -> &Registry {
-        &self.state.registry
-    }
-
-    /// The axum router: the MCP endpoint (POST, GET, DELETE) with its CORS policy. Nest it,
-    /// merge it or add layers as with any router.
-    pub fn router(&self) -> Router {
-        let origins = self.state.origins.clone();
-        let cors = CorsLayer::new()
-            .allow_origin(AllowOrigin::predicate(move |origin, _| {
-                origin.to_str().is_ok_and(|o| origins.origin_allowed(o))
-            }))
-            .allow_methods([Method::GET, Method::POST, Method::DELETE])
-            // The request headers of both eras, including 2026-07-28's `Mcp-Param-*`, whose
-            // names depend on the tools: the browser's list is mirrored (origins are checked).
-            .allow_headers(AllowHeaders::mirror_request())
-            .expose_headers([
-                header::WWW_AUTHENTICATE,
-                HeaderName::from_static(headers::MCP_SESSION_ID),
-                HeaderName::from_static(headers::MCP_PROTOCOL_VERSION),
-            ])
-            .max_age(Duration::from_secs(3600));
-        let router = Router::new()
-            .route(&self.path, post(transport::post).get(transport::get).delete(transport::delete))
-            .layer(cors)
-            .with_state(self.state.clone());
-        let router = match &self.state.auth {
-            Some(auth) => router.merge(crate::auth::metadata_router(auth)),
-            None => router,
-        };
-        let router = match &self.assets_dir {
-            Some(dir) => router.merge(assets::router(dir)),
-            None => router,
-        };
-        let router = self.extensions.iter().fold(router, |router, extension| router.merge(extension.router()));
-        if self.dev_preview { router.merge(preview::router(&self.path)) } else { router }
-    }
-
-    /// The path of the widget preview page, when [`ServerBuilder::dev_preview`] turned it on.
-    pub fn preview_path(&self) -> Option<&'static str> {
-        self.dev_preview.then_some(preview::PREVIEW_PATH)
-    }
-
-    /// Tells every client subscribed to `uri` that the resource changed
-    /// (`notifications/resources/updated`): legacy sessions that sent `resources/subscribe` on
-    /// their GET stream, 2026-07-28 clients on their `subscriptions/listen` streams that list
-    /// `uri`. Returns how many streams were told; sessions without an open GET stream miss the
-    /// notification.
-    pub fn notify_resource_updated(&self, uri: &str) -> usize {
-        let message = bytes::Bytes::from(encode_notification(
-            methods::NOTIFICATION_RESOURCE_UPDATED,
-            &ResourceUpdatedParams { uri: uri.to_owned(), meta: None },
-        ));
-        let sessions = self
-            .state
-            .sessions
-            .all()
-            .iter()
-            .filter(|s| s.is_subscribed(uri))
-            .filter(|s| s.send_standalone(message.clone()))
-            .count();
-        sessions + self.state.listeners.resource_updated(uri)
-    }
-
-    /// The number of open 2026-07-28 `subscriptions/listen` streams.
-    pub fn subscription_count(&self) -> usize {
-        self.state.listeners.len()
-    }
-
-    /// The number of live sessions (always 0 in stateless mode).
-    pub fn session_count(&self) -> usize {
-        self.state.sessions.len()
-    }
-}

@@ -7,10 +7,9 @@ use serde::Deserialize;
 use serde_json::value::RawValue;
 use serde_json::{Map, Value};
 
-use super::ServerState;
 use super::headers::{self, BadHeader};
 use crate::protocol::ErrorObject;
-use crate::registry::{ParamHeader, ParamKind};
+use crate::registry::{ParamHeader, ParamKind, Registry};
 
 fn value_at<'a>(arguments: &'a Map<String, Value>, path: &[String]) -> Option<&'a Value> {
     let (last, parents) = path.split_last()?;
@@ -35,13 +34,13 @@ fn matches(kind: ParamKind, sent: &str, body: &Value) -> bool {
 
 /// Checks the headers of the tool's mirrored arguments; `strict` also refuses a missing one.
 pub(crate) fn check(
-    state: &ServerState,
+    registry: &Registry,
     headers: &HeaderMap,
     params: Option<&RawValue>,
     tool: Option<&str>,
     strict: bool,
 ) -> Result<(), ErrorObject> {
-    let Some(def) = tool.and_then(|name| state.registry.tool(name)) else { return Ok(()) };
+    let Some(def) = tool.and_then(|name| registry.tool(name)) else { return Ok(()) };
     if def.param_headers.is_empty() {
         return Ok(());
     }

@@ -13,7 +13,7 @@ use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 
-use super::headers::MCP_SESSION_ID;
+use super::headers::{Accepts, MCP_SESSION_ID};
 use crate::protocol::jsonrpc::{codes, encode_error};
 use crate::protocol::{ErrorObject, RequestId};
 
@@ -292,6 +292,16 @@ fn stream_response(state: RequestStream, session_id: Option<&str>) -> Response {
         state.next().await.map(|frame| (Ok::<_, std::convert::Infallible>(frame), state))
     });
     event_stream(Body::from_stream(stream), session_id)
+}
+
+/// A reply that is known at once: JSON, or a one-event stream for a client that accepts only
+/// SSE.
+pub(crate) fn once(id: RequestId, body: Vec<u8>, accepts: Accepts, session_id: Option<&str>) -> Response {
+    if accepts.json {
+        json(StatusCode::OK, body, session_id)
+    } else {
+        finished_stream(id, None, mpsc::channel(1).1, Outcome::Reply(body), session_id)
+    }
 }
 
 /// The SSE comment an idle stream sends, so proxies keep it open.

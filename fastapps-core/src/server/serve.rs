@@ -7,7 +7,8 @@ use std::net::SocketAddr;
 use axum::serve::ListenerExt as _;
 use tokio::net::{TcpListener, ToSocketAddrs};
 
-use super::{ServerBuilder, WidgetMcpServer};
+use super::app::WidgetMcpServer;
+use super::builder::ServerBuilder;
 use crate::error::{BoxError, BuildError};
 
 /// Why serving stopped or could not start.

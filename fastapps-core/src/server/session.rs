@@ -10,8 +10,7 @@ use bytes::Bytes;
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
-use super::authenticate::Principal;
-use crate::context::ClientState;
+use crate::context::{AccessToken, ClientState};
 use crate::protocol::RequestId;
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -24,8 +23,8 @@ fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
 #[derive(Debug)]
 pub(crate) struct Session {
     pub(crate) client: Arc<ClientState>,
-    /// Who created it (issuer, subject, client), when authenticated: only they may use it.
-    pub(crate) principal: Option<Principal>,
+    /// Who created it, when authenticated: only they may use it.
+    pub(crate) owner: Option<SessionOwner>,
     pub(crate) initialized: AtomicBool,
     /// Milliseconds since the store's epoch at the last request.
     last_active: AtomicU64,
@@ -36,6 +35,30 @@ pub(crate) struct Session {
     in_flight: Mutex<HashMap<RequestId, CancellationToken>>,
     /// Ended: DELETE, expiry or shutdown. Its streams watch this.
     pub(crate) closed: CancellationToken,
+}
+
+/// Who a session belongs to: issuer, subject and client, so another caller's token cannot use
+/// it (a refreshed token of the same caller can).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct SessionOwner {
+    issuer: String,
+    subject: String,
+    client_id: Option<String>,
+}
+
+fn issuer_of(user: &AccessToken) -> &str {
+    user.claim("iss").and_then(|v| v.as_str()).unwrap_or_default()
+}
+
+impl SessionOwner {
+    pub(crate) fn of(user: &AccessToken) -> Self {
+        Self { issuer: issuer_of(user).to_owned(), subject: user.subject.clone(), client_id: user.client_id.clone() }
+    }
+
+    /// Whether `user` is this owner (compared in place: this runs on every request).
+    pub(crate) fn is(&self, user: &AccessToken) -> bool {
+        self.subject == user.subject && self.client_id == user.client_id && self.issuer == issuer_of(user)
+    }
 }
 
 /// Unregisters an in-flight request when its handling ends.
@@ -150,14 +173,14 @@ impl SessionStore {
     /// Creates a session for a client that just sent `initialize`.
     pub(crate) fn create(
         &self,
-        principal: Option<Principal>,
+        owner: Option<SessionOwner>,
         make_client: impl FnOnce(Arc<str>) -> ClientState,
     ) -> Result<Arc<Session>, TooManySessions> {
         self.sweep_if_due();
         let id: Arc<str> = uuid::Uuid::new_v4().simple().to_string().into();
         let session = Arc::new(Session {
             client: Arc::new(make_client(id.clone())),
-            principal,
+            owner,
             initialized: AtomicBool::new(false),
             last_active: AtomicU64::new(self.now_ms()),
             subscriptions: Mutex::default(),

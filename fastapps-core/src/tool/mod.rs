@@ -47,7 +47,7 @@ use crate::registry::ToolDef;
 pub trait Tool: DeserializeOwned + JsonSchema + Send + 'static {
     /// Runs the tool with its parsed arguments. An `Err` becomes an `isError: true` result
     /// carrying the message.
-    fn execute(self, ctx: &Context) -> impl Future<Output = crate::Result<ToolOutput>> + Send;
+    fn execute(self, ctx: &Context) -> impl Future<Output = crate::error::Result<ToolOutput>> + Send;
 }
 
 /// Parses `args` into `T`; a failure becomes an `isError` result naming the field at fault,

@@ -37,7 +37,7 @@ impl ToolOutput {
     }
 
     /// Structured output from any serializable value.
-    pub fn serialize<T: Serialize + ?Sized>(value: &T) -> crate::Result<Self> {
+    pub fn serialize<T: Serialize + ?Sized>(value: &T) -> crate::error::Result<Self> {
         Ok(Self::new(serde_json::to_value(value)?))
     }
 

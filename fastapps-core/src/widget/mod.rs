@@ -53,7 +53,7 @@ use crate::tool::{ToolSpec, WidgetOutput, input_schema, parse_arguments};
 pub trait Widget: DeserializeOwned + JsonSchema + Send + 'static {
     /// Renders the widget's data for its parsed arguments: the structured output is the
     /// widget's `toolOutput`. An `Err` becomes an `isError: true` result carrying the message.
-    fn execute(self, ctx: &Context) -> impl Future<Output = crate::Result<WidgetOutput>> + Send;
+    fn execute(self, ctx: &Context) -> impl Future<Output = crate::error::Result<WidgetOutput>> + Send;
 }
 
 #[doc(hidden)]

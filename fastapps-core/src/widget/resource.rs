@@ -109,11 +109,11 @@ pub(crate) fn add_widget_resources(entries: &mut Entries, settings: &Arc<WidgetS
         let template = Arc::new(template);
         let read = {
             let (template, settings) = (template.clone(), settings.clone());
-            move |_, ctx: crate::Context| {
+            move |_, ctx: crate::context::Context| {
                 let (template, settings, meta) = (template.clone(), settings.clone(), content_meta.clone());
                 async move {
                     let dialect = settings.dialect(ctx.supports_mcp_apps());
-                    let text = assets::load(&template.name, &template.html).await.map_err(crate::Error::msg)?;
+                    let text = assets::load(&template.name, &template.html).await.map_err(crate::error::Error::msg)?;
                     let contents = ResourceContents::text(template.uri.clone(), dialect.mime_type(), text)
                         .with_meta((*meta).clone());
                     Ok(ReadResourceResult::from(contents))

@@ -1,7 +1,7 @@
-//! The 2026-07-28 front end of the MCP endpoint: a request that carries its protocol version
-//! in `_meta` (or a modern `MCP-Protocol-Version` header) is served statelessly here, beside
-//! the `initialize`-based eras, on the same endpoint and with the same registry, auth and
-//! dispatch.
+//! The rules of 2026-07-28 around dispatch: a request that carries its protocol version in
+//! `_meta` (or a modern `MCP-Protocol-Version` header) is admitted here, served statelessly
+//! beside the `initialize`-based eras, on the same endpoint and with the same registry, auth and
+//! dispatch, and its outcome put in modern form ([`finish`]).
 //!
 //! Checks, in order, each refused with HTTP 400 and the request's id:
 //!
@@ -23,13 +23,14 @@ use serde::Deserialize;
 use serde_json::Value;
 use serde_json::value::RawValue;
 
-use super::ServerState;
 use super::dispatch::{Failure, RpcResult};
-use super::headers::{self, Accepts, BadHeader};
-use super::reply::{self, HttpError};
-use crate::context::{AccessToken, ClientState};
-use crate::protocol::jsonrpc::{self, Message, Request as RpcRequest, codes};
-use crate::protocol::modern::{CacheHints, DiscoverResult, RequestMeta, ResultFields, ResultType, complete_result};
+use super::headers::{self, BadHeader};
+use super::reply::HttpError;
+use super::state::ServerState;
+use super::{listen, param_headers};
+use crate::context::ClientState;
+use crate::protocol::jsonrpc::{Message, Request as RpcRequest, codes};
+use crate::protocol::modern::{CacheHints, RequestMeta, ResultFields, complete_result};
 use crate::protocol::{Era, ErrorObject, ProtocolVersion, RequestId, methods};
 
 /// What the 2026-07-28 checks read from a request's `params`, parsed once: the `_meta`, and
@@ -83,7 +84,7 @@ fn offered(state: &ServerState, method: &str) -> bool {
         }
         methods::PROMPTS_LIST | methods::PROMPTS_GET => caps.prompts.is_some(),
         methods::COMPLETION_COMPLETE => caps.completions.is_some(),
-        methods::SUBSCRIPTIONS_LISTEN => super::listen::offers_any(caps),
+        methods::SUBSCRIPTIONS_LISTEN => listen::offers_any(caps),
         _ => false,
     }
 }
@@ -156,26 +157,35 @@ fn check_headers(
         _ => {}
     }
     if req.method == methods::TOOLS_CALL {
-        super::param_headers::check(state, headers, req.params.as_deref(), body_name, strict)?;
+        param_headers::check(&state.registry, headers, req.params.as_deref(), body_name, strict)?;
     }
     Ok(())
 }
 
-/// A modern POST, after the shared checks (Host/Origin, content type, Accept, body, auth).
-pub(crate) async fn post(
-    state: Arc<ServerState>,
+/// What a 2026-07-28 message is, once admitted.
+pub(crate) enum Admitted {
+    /// A notification: nothing to answer (2026-07-28 defines none from clients over HTTP;
+    /// closing a stream cancels).
+    Notification,
+    /// `subscriptions/listen`: answered with its stream.
+    Listen(RpcRequest),
+    /// A request to dispatch, from the client its `_meta` describes.
+    Request(Arc<ClientState>, RpcRequest),
+}
+
+/// Admits a modern message, checked in the order of the module's list; a refusal is the HTTP
+/// error to answer with.
+pub(crate) fn admit(
+    state: &ServerState,
     headers: &HeaderMap,
     message: Message,
-    probe: Probe,
-    accepts: Accepts,
-    user: Option<Arc<AccessToken>>,
-) -> Result<http::Response<axum::body::Body>, HttpError> {
+    mut probe: Probe,
+) -> Result<Admitted, HttpError> {
     let req = match message {
         Message::Request(req) => req,
         Message::Notification(notification) => {
-            // 2026-07-28 defines no client notifications over HTTP (closing a stream cancels).
             tracing::trace!(method = %notification.method, "notification ignored");
-            return Ok(reply::accepted(None));
+            return Ok(Admitted::Notification);
         }
         Message::Response(_) => {
             return Err(HttpError::rpc(
@@ -187,9 +197,8 @@ pub(crate) async fn post(
             ));
         }
     };
-    let mut probe = probe;
     let meta = RequestMeta::take(probe.meta.take()).map_err(|e| bad_request(&req.id, &e.to_error_object()))?;
-    check_headers(&state, headers, &req, &meta, &probe).map_err(|e| bad_request(&req.id, &e))?;
+    check_headers(state, headers, &req, &meta, &probe).map_err(|e| bad_request(&req.id, &e))?;
     let Some(version) = ProtocolVersion::parse(&meta.protocol_version).filter(|v| v.era() == Era::Modern) else {
         let supported: Vec<&str> = ProtocolVersion::SUPPORTED.iter().map(|v| v.as_str()).collect();
         let mut error = ErrorObject::unsupported_protocol_version(&meta.protocol_version, &supported);
@@ -201,30 +210,16 @@ pub(crate) async fn post(
         }
         return Err(bad_request(&req.id, &error));
     };
-    if !offered(&state, &req.method) {
+    if !offered(state, &req.method) {
         return Err(HttpError::rpc(StatusCode::NOT_FOUND, Some(&req.id), &ErrorObject::method_not_found(&req.method)));
     }
     tracing::debug!(method = %req.method, id = %req.id, client = meta.client_info.as_ref().map_or("", |i| i.name.as_str()), "request (2026-07-28)");
+    if req.method == methods::SUBSCRIPTIONS_LISTEN {
+        return Ok(Admitted::Listen(req));
+    }
     let client =
         Arc::new(ClientState::per_request(version, meta.client_info, meta.client_capabilities, meta.log_level));
-    if req.method == methods::SUBSCRIPTIONS_LISTEN {
-        return super::listen::open(&state, req, accepts);
-    }
-    Ok(super::transport::serve_request(state, client, None, req, accepts, user).await)
-}
-
-/// The `server/discover` result.
-pub(crate) fn discover(state: &ServerState) -> Result<Box<RawValue>, ErrorObject> {
-    let result = DiscoverResult {
-        result_type: ResultType::Complete,
-        supported_versions: ProtocolVersion::SUPPORTED.iter().map(|v| v.as_str().to_owned()).collect(),
-        capabilities: state.capabilities.clone(),
-        instructions: state.instructions.clone(),
-        ttl_ms: state.config.cache.ttl_ms,
-        cache_scope: state.config.cache.scope,
-        meta: None,
-    };
-    jsonrpc::to_raw(&result)
+    Ok(Admitted::Request(client, req))
 }
 
 /// The caching hints of a method's results, for the methods whose results carry them.

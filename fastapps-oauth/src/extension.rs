@@ -1,18 +1,40 @@
-//! The authorization server as an extension of the MCP server: its routes at the issuer's
-//! origin, its start-up checks, and the addresses it refuses to serve on.
+//! The authorization server as an extension of the MCP server: resolved against the server's
+//! URL when the server is built, then its routes at the issuer's origin, its start-up checks,
+//! and the addresses it refuses to serve on.
 
 use std::net::SocketAddr;
 use std::sync::Arc;
 
 use axum::Router;
 use axum::routing::{get, post};
-use fastapps_core::BoxFuture;
-use fastapps_core::auth::BoxError;
-use fastapps_core::server::BuiltExtension;
+use fastapps_core::auth::{Algorithm, BoxError};
+use fastapps_core::server::{BuiltExtension, ExtensionContext, ServerExtension};
+use fastapps_core::{BoxFuture, BuildError};
 use tower_http::cors::{Any, CorsLayer};
 
+use crate::config::AuthorizationServer;
 use crate::runtime::{OAuthRuntime, Users};
 use crate::{authorize, token};
+
+fn invalid(reason: impl Into<String>) -> BuildError {
+    BuildError::InvalidSetting { setting: "authorization_server", reason: reason.into() }
+}
+
+/// Resolves the authorization server for the MCP endpoint and makes the server accept its
+/// tokens: its issuer is the endpoint's origin, its keys are read from the store.
+impl ServerExtension for AuthorizationServer {
+    fn build(self: Box<Self>, server: &mut ExtensionContext<'_>) -> Result<Arc<dyn BuiltExtension>, BuildError> {
+        let resource = server.resource_url().ok_or_else(|| {
+            invalid(
+                "the server's URL is unknown, and the authorization server's issuer is its origin: set PUBLIC_URL \
+                 (or ServerBuilder::public_url), or Auth::local().default_resource_server_url(<the bound URL>)",
+            )
+        })?;
+        let runtime = OAuthRuntime::new(*self, &resource, server.display_name(), server.scopes_supported())?;
+        server.trust_issuer(runtime.issuer.clone(), runtime.keys.clone(), &[Algorithm::ES256])?;
+        Ok(Arc::new(Running(runtime)))
+    }
+}
 
 /// The running authorization server, as the MCP server holds it.
 #[derive(Debug)]
