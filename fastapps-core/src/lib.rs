@@ -45,6 +45,8 @@ pub mod net;
 pub mod protocol;
 pub mod registry;
 pub mod server;
+#[cfg(feature = "testing")]
+pub mod testing;
 pub mod tool;
 pub mod widget;
 

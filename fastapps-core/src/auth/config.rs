@@ -411,6 +411,30 @@ impl std::fmt::Debug for dyn TokenVerifier {
     }
 }
 
+#[cfg(feature = "testing")]
+impl AuthRuntime {
+    /// The verifier behind the cache.
+    pub(crate) fn verifier(&self) -> &Arc<dyn TokenVerifier> {
+        &self.prepare
+    }
+
+    /// These settings, verifying with `verifier` (behind a cache of its own).
+    pub(crate) fn with_verifier(&self, verifier: Arc<dyn TokenVerifier>) -> Self {
+        Self {
+            verifier: CachedVerifier::new(verifier.clone()),
+            prepare: verifier,
+            resource: self.resource.clone(),
+            metadata_path: self.metadata_path.clone(),
+            metadata_url: self.metadata_url.clone(),
+            metadata: self.metadata.clone(),
+            required_scopes: self.required_scopes.clone(),
+            challenge_scopes: self.challenge_scopes.clone(),
+            refusal: self.refusal,
+            require_token: self.require_token,
+        }
+    }
+}
+
 impl AuthRuntime {
     /// The challenge for a request without a token: no `error` (RFC 6750 §3.1).
     pub(crate) fn missing_token(&self, scopes: &[String]) -> Challenge {

@@ -90,3 +90,18 @@ pub trait TokenVerifier: Send + Sync + 'static {
         Box::pin(async { Ok(()) })
     }
 }
+
+/// A shared verifier is a verifier.
+impl<V: TokenVerifier + ?Sized> TokenVerifier for std::sync::Arc<V> {
+    fn verify<'a>(&'a self, token: &'a str) -> BoxFuture<'a, Result<AccessToken, VerifyError>> {
+        (**self).verify(token)
+    }
+
+    fn issuer(&self) -> Option<&str> {
+        (**self).issuer()
+    }
+
+    fn prepare(&self) -> BoxFuture<'_, Result<(), BoxError>> {
+        (**self).prepare()
+    }
+}

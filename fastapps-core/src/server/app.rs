@@ -15,6 +15,8 @@ use super::{assets, headers, preview, transport};
 use crate::protocol::jsonrpc::encode_notification;
 use crate::protocol::{ResourceUpdatedParams, methods};
 use crate::registry::Registry;
+#[cfg(feature = "testing")]
+use crate::{auth::AuthRuntime, error::BuildError, registry::Security};
 
 /// A built MCP server: its registry, settings and sessions, ready to be served or mounted.
 ///
@@ -123,5 +125,24 @@ impl WidgetMcpServer {
     /// The number of live sessions (always 0 in stateless mode).
     pub fn session_count(&self) -> usize {
         self.state.sessions.len()
+    }
+
+    /// The same server (registry, settings, state) with `make`'s auth in place of its own,
+    /// and sessions of its own. `make` gets the server's auth, if any, and the security
+    /// requirements of its tools.
+    #[cfg(feature = "testing")]
+    pub(crate) fn with_auth(
+        &self,
+        make: impl FnOnce(Option<&AuthRuntime>, &[&Security]) -> Result<AuthRuntime, BuildError>,
+    ) -> Result<Self, BuildError> {
+        let security: Vec<&Security> = self.state.registry.tools().map(|t| t.security_requirement()).collect();
+        let auth = make(self.state.auth.as_deref(), &security)?;
+        Ok(Self {
+            state: Arc::new(self.state.with_auth(Some(Arc::new(auth)))),
+            path: self.path.clone(),
+            assets_dir: self.assets_dir.clone(),
+            dev_preview: self.dev_preview,
+            extensions: self.extensions.clone(),
+        })
     }
 }

@@ -478,7 +478,7 @@ impl ServerBuilder {
             .map_err(|e| BuildError::Serialize("server info", e.message))?;
         let shutdown = tokio_util::sync::CancellationToken::new();
         let state = ServerState {
-            registry,
+            registry: Arc::new(registry),
             server_info_raw,
             request_state_key,
             listeners: Arc::new(Listeners::new(

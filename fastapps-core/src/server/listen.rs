@@ -65,6 +65,12 @@ impl Listeners {
         Self { open: Mutex::default(), next: AtomicU64::new(0), capabilities, server_info, max, keep_alive, shutdown }
     }
 
+    /// The same settings, no stream open, ending at `shutdown`.
+    #[cfg(feature = "testing")]
+    pub(crate) fn empty_like(&self, shutdown: CancellationToken) -> Self {
+        Self::new(self.capabilities.clone(), self.server_info.clone(), self.max, self.keep_alive, shutdown)
+    }
+
     fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<u64, Listener>> {
         // Single inserts and removes: a panic cannot leave the map half-updated.
         self.open.lock().unwrap_or_else(PoisonError::into_inner)

@@ -20,6 +20,7 @@ use crate::context::AccessToken;
 use crate::protocol::ErrorObject;
 
 /// The key request states are sealed with.
+#[derive(Clone)]
 pub(crate) struct StateKey(hmac::Key);
 
 impl std::fmt::Debug for StateKey {

@@ -161,6 +161,12 @@ impl SessionStore {
         }
     }
 
+    /// A store with the same limits and no session.
+    #[cfg(feature = "testing")]
+    pub(crate) fn empty_like(&self) -> Self {
+        Self::new(self.ttl, self.max_sessions)
+    }
+
     fn now_ms(&self) -> u64 {
         u64::try_from(self.epoch.elapsed().as_millis()).unwrap_or(u64::MAX)
     }

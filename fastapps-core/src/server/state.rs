@@ -38,7 +38,7 @@ pub(crate) struct TransportConfig {
 /// Everything a request needs, shared by all of them.
 #[derive(Debug)]
 pub(crate) struct ServerState {
-    pub(crate) registry: Registry,
+    pub(crate) registry: Arc<Registry>,
     pub(crate) server_info: Implementation,
     pub(crate) capabilities: ServerCapabilities,
     pub(crate) instructions: Option<String>,
@@ -57,4 +57,30 @@ pub(crate) struct ServerState {
     pub(crate) listeners: Arc<Listeners>,
     /// Cancelled when the server shuts down: long-lived streams end.
     pub(crate) shutdown: CancellationToken,
+}
+
+#[cfg(feature = "testing")]
+impl ServerState {
+    /// The same server with `auth` instead of its own, and sessions and streams of its own:
+    /// what a test client serves.
+    pub(crate) fn with_auth(&self, auth: Option<Arc<AuthRuntime>>) -> Self {
+        let shutdown = CancellationToken::new();
+        Self {
+            registry: self.registry.clone(),
+            server_info: self.server_info.clone(),
+            capabilities: self.capabilities.clone(),
+            instructions: self.instructions.clone(),
+            config: self.config.clone(),
+            origins: self.origins.clone(),
+            sessions: self.sessions.empty_like(),
+            pending: Arc::default(),
+            widgets: self.widgets.clone(),
+            auth,
+            app_state: self.app_state.clone(),
+            server_info_raw: self.server_info_raw.clone(),
+            request_state_key: self.request_state_key.clone(),
+            listeners: Arc::new(self.listeners.empty_like(shutdown.clone())),
+            shutdown,
+        }
+    }
 }
