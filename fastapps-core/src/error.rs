@@ -1,23 +1,50 @@
-//! The error type handlers return and the crate's `Result` alias.
+//! The errors of the crate: [`Error`], what handlers return (and the crate's [`Result`]);
+//! [`BuildError`], why a server could not be built; [`EnvError`], why a setting read from the
+//! environment cannot be used; [`BoxError`], any error, where an implementor chooses its own.
 
 use std::error::Error as StdError;
 use std::fmt;
 
 use crate::protocol::ErrorObject;
 
-/// An error from a tool, resource, prompt or completion handler, or from serving.
+/// An error from a tool, resource, prompt or completion handler.
 ///
-/// Any standard error converts into it with `?`. What the client sees depends on where it
-/// happens: a tool's error becomes an `isError: true` result carrying the message (so the model
-/// can react), while an [`ErrorObject`] (built with [`Error::rpc`] or
-/// [`Error::invalid_params`]) becomes that exact JSON-RPC error.
+/// What the client sees depends on where it happens: a tool's error becomes an
+/// `isError: true` result carrying the message (so the model can react), while an
+/// [`ErrorObject`] (built with [`Error::rpc`] or [`Error::invalid_params`]) becomes that exact
+/// JSON-RPC error.
+///
+/// It is a standard error itself (so `?` takes it into `anyhow::Error` or
+/// `Box<dyn std::error::Error + Send + Sync>`), and the errors handlers meet most (I/O, JSON,
+/// parsing, HTTP clients, [`ContextError`](crate::context::ContextError), strings) convert into
+/// it with `?`. Any other error converts with [`Error::new`]:
+///
+/// ```
+/// use fastapps_core::Error;
+///
+/// #[derive(Debug, thiserror::Error)]
+/// #[error("the pizza oven is cold")]
+/// struct Cold;
+///
+/// fn bake() -> Result<(), Cold> {
+///     Err(Cold)
+/// }
+///
+/// fn handler() -> fastapps_core::Result<()> {
+///     bake().map_err(Error::new)?;
+///     Ok(())
+/// }
+/// assert_eq!(handler().unwrap_err().to_string(), "the pizza oven is cold");
+/// let boxed: Box<dyn std::error::Error + Send + Sync> = handler().unwrap_err().into();
+/// # let _ = boxed;
+/// ```
 pub struct Error {
     kind: Kind,
 }
 
 enum Kind {
     Rpc(ErrorObject),
-    Other(Box<dyn StdError + Send + Sync + 'static>),
+    Other(BoxError),
 }
 
 /// `Result<T, fastapps_core::Error>`.
@@ -26,6 +53,147 @@ pub type Result<T, E = Error> = std::result::Result<T, E>;
 /// Any error, boxed: what the traits of fastapps return where the error is the implementor's
 /// (a token verifier's start-up check, a key source, a server extension).
 pub type BoxError = Box<dyn StdError + Send + Sync + 'static>;
+
+#[derive(Debug)]
+struct Message(String);
+
+impl fmt::Display for Message {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl StdError for Message {}
+
+impl Error {
+    /// An error with a message.
+    pub fn msg(message: impl fmt::Display) -> Self {
+        Self { kind: Kind::Other(Box::new(Message(message.to_string()))) }
+    }
+
+    /// Any error, keeping its causes; a JSON-RPC [`ErrorObject`] stays one.
+    pub fn new(error: impl Into<BoxError>) -> Self {
+        match error.into().downcast::<ErrorObject>() {
+            Ok(rpc) => Self::rpc(*rpc),
+            Err(other) => Self { kind: Kind::Other(other) },
+        }
+    }
+
+    /// An error answered with exactly this JSON-RPC error object.
+    pub fn rpc(error: ErrorObject) -> Self {
+        Self { kind: Kind::Rpc(error) }
+    }
+
+    /// A `-32602` invalid-params JSON-RPC error.
+    pub fn invalid_params(message: impl Into<String>) -> Self {
+        Self::rpc(ErrorObject::invalid_params(message))
+    }
+
+    /// The JSON-RPC error object, when this error is one.
+    pub fn as_rpc(&self) -> Option<&ErrorObject> {
+        match &self.kind {
+            Kind::Rpc(e) => Some(e),
+            Kind::Other(_) => None,
+        }
+    }
+
+    /// The JSON-RPC error object for this error: itself, or `-32603` with the message.
+    pub fn into_rpc(self) -> ErrorObject {
+        match self.kind {
+            Kind::Rpc(e) => e,
+            Kind::Other(e) => ErrorObject::internal(e.to_string()),
+        }
+    }
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.kind {
+            Kind::Rpc(e) => e.message.fmt(f),
+            Kind::Other(e) => e.fmt(f),
+        }
+    }
+}
+
+impl fmt::Debug for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // Shown when `main` returns an error: the message and its causes, one per line.
+        write!(f, "{self}")?;
+        let mut source = self.source();
+        while let Some(cause) = source {
+            write!(f, "\n  caused by: {cause}")?;
+            source = cause.source();
+        }
+        Ok(())
+    }
+}
+
+/// The error shows the wrapped error's message, so its causes start below it.
+impl StdError for Error {
+    fn source(&self) -> Option<&(dyn StdError + 'static)> {
+        match &self.kind {
+            Kind::Rpc(_) => None,
+            Kind::Other(e) => e.source(),
+        }
+    }
+}
+
+impl From<ErrorObject> for Error {
+    fn from(error: ErrorObject) -> Self {
+        Self::rpc(error)
+    }
+}
+
+impl From<BoxError> for Error {
+    fn from(error: BoxError) -> Self {
+        Self::new(error)
+    }
+}
+
+impl From<String> for Error {
+    fn from(message: String) -> Self {
+        Self::msg(message)
+    }
+}
+
+impl From<&str> for Error {
+    fn from(message: &str) -> Self {
+        Self::msg(message)
+    }
+}
+
+/// `?` on the errors handlers meet most; the crate's own (`ContextError`, `FetchError`, …)
+/// convert where they are defined.
+macro_rules! convert {
+    ($($error:ty),* $(,)?) => {$(
+        impl From<$error> for Error {
+            fn from(error: $error) -> Self {
+                Self::new(error)
+            }
+        }
+    )*};
+}
+
+convert!(
+    std::io::Error,
+    std::fmt::Error,
+    std::num::ParseIntError,
+    std::num::ParseFloatError,
+    std::str::Utf8Error,
+    std::string::FromUtf8Error,
+    std::time::SystemTimeError,
+    std::net::AddrParseError,
+    std::env::VarError,
+    serde_json::Error,
+    base64::DecodeError,
+    http::Error,
+    url::ParseError,
+    reqwest::Error,
+    tokio::task::JoinError,
+    fastapps_store::StoreError,
+    BuildError,
+    EnvError,
+);
 
 /// Why a server could not be built. Each message names the offending item and what to do.
 #[derive(Debug, thiserror::Error)]
@@ -121,84 +289,22 @@ pub enum BuildError {
     Serialize(&'static str, String),
 }
 
-#[derive(Debug)]
-struct Message(String);
-
-impl fmt::Display for Message {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
-    }
+/// A setting read from the environment that cannot be used: what the `from_env` functions
+/// return. It names the variable at fault (or the file read with them, `fastapps.toml`) and
+/// says what to write instead.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("{name}: {reason}")]
+pub struct EnvError {
+    /// The variable (or file).
+    pub name: String,
+    /// What is wrong, and what to write instead.
+    pub reason: String,
 }
 
-impl StdError for Message {}
-
-impl Error {
-    /// An error with a message.
-    pub fn msg(message: impl fmt::Display) -> Self {
-        Self { kind: Kind::Other(Box::new(Message(message.to_string()))) }
-    }
-
-    /// An error answered with exactly this JSON-RPC error object.
-    pub fn rpc(error: ErrorObject) -> Self {
-        Self { kind: Kind::Rpc(error) }
-    }
-
-    /// A `-32602` invalid-params JSON-RPC error.
-    pub fn invalid_params(message: impl Into<String>) -> Self {
-        Self::rpc(ErrorObject::invalid_params(message))
-    }
-
-    /// The JSON-RPC error object, when this error is one.
-    pub fn as_rpc(&self) -> Option<&ErrorObject> {
-        match &self.kind {
-            Kind::Rpc(e) => Some(e),
-            Kind::Other(_) => None,
-        }
-    }
-
-    /// The JSON-RPC error object for this error: itself, or `-32603` with the message.
-    pub fn into_rpc(self) -> ErrorObject {
-        match self.kind {
-            Kind::Rpc(e) => e,
-            Kind::Other(e) => ErrorObject::internal(e.to_string()),
-        }
-    }
-}
-
-impl<E: StdError + Send + Sync + 'static> From<E> for Error {
-    fn from(error: E) -> Self {
-        let boxed: Box<dyn StdError + Send + Sync> = Box::new(error);
-        match boxed.downcast::<ErrorObject>() {
-            Ok(rpc) => Self::rpc(*rpc),
-            Err(other) => Self { kind: Kind::Other(other) },
-        }
-    }
-}
-
-impl fmt::Display for Error {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match &self.kind {
-            Kind::Rpc(e) => e.message.fmt(f),
-            Kind::Other(e) => e.fmt(f),
-        }
-    }
-}
-
-impl fmt::Debug for Error {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        // Shown when `main` returns an error: the message and its causes, one per line.
-        match &self.kind {
-            Kind::Rpc(e) => write!(f, "{e}"),
-            Kind::Other(e) => {
-                write!(f, "{e}")?;
-                let mut source = e.source();
-                while let Some(cause) = source {
-                    write!(f, "\n  caused by: {cause}")?;
-                    source = cause.source();
-                }
-                Ok(())
-            }
-        }
+impl EnvError {
+    /// `name` holds something unusable, for `reason`.
+    pub fn new(name: impl Into<String>, reason: impl fmt::Display) -> Self {
+        Self { name: name.into(), reason: reason.to_string() }
     }
 }
 
@@ -213,31 +319,31 @@ mod tests {
         }
         let err = fails().unwrap_err();
         assert_eq!(err.as_rpc().map(|e| e.code), Some(-32602));
+        let boxed: BoxError = Box::new(ErrorObject::invalid_params("boxed"));
+        assert_eq!(Error::new(boxed).as_rpc().map(|e| e.code), Some(-32602));
     }
 
     #[test]
-    fn other_errors_keep_their_message() {
+    fn other_errors_keep_their_message_and_causes() {
         let err = Error::from(std::io::Error::other("disk on fire"));
         assert!(err.as_rpc().is_none());
         assert_eq!(err.to_string(), "disk on fire");
         assert_eq!(err.into_rpc().code, -32603);
+
+        #[derive(Debug, thiserror::Error)]
+        #[error("cannot bake")]
+        struct Bake(#[source] std::io::Error);
+        let err = Error::new(Bake(std::io::Error::other("oven cold")));
+        assert_eq!(err.to_string(), "cannot bake");
+        assert_eq!(err.source().map(ToString::to_string).as_deref(), Some("oven cold"));
+        assert_eq!(format!("{err:?}"), "cannot bake\n  caused by: oven cold");
     }
-}
 
-/// A setting read from the environment that cannot be used: what `from_env` functions return.
-/// It names the variable at fault (or `fastapps.toml`, read with them) and says what to do.
-#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
-#[error("{name}: {reason}")]
-pub struct EnvError {
-    /// The variable (or file).
-    pub name: String,
-    /// What is wrong, and what to write instead.
-    pub reason: String,
-}
-
-impl EnvError {
-    /// `name` holds something unusable, for `reason`.
-    pub fn new(name: impl Into<String>, reason: impl std::fmt::Display) -> Self {
-        Self { name: name.into(), reason: reason.to_string() }
+    #[test]
+    fn it_is_a_standard_error() {
+        fn into_box(err: Error) -> Box<dyn StdError + Send + Sync> {
+            Box::from(err)
+        }
+        assert_eq!(into_box(Error::msg("plain")).to_string(), "plain");
     }
 }

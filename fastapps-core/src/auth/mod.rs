@@ -50,6 +50,18 @@ pub enum VerifyError {
     Unavailable,
 }
 
+impl From<VerifyError> for crate::error::Error {
+    fn from(error: VerifyError) -> Self {
+        Self::new(error)
+    }
+}
+
+impl From<FetchError> for crate::error::Error {
+    fn from(error: FetchError) -> Self {
+        Self::new(error)
+    }
+}
+
 impl VerifyError {
     pub(crate) fn invalid(reason: &str) -> Self {
         Self::Invalid(reason.to_owned())

@@ -86,6 +86,12 @@ pub enum ContextError {
     NotAvailable(&'static str),
 }
 
+impl From<ContextError> for crate::error::Error {
+    fn from(error: ContextError) -> Self {
+        Self::new(error)
+    }
+}
+
 /// The context of one request: its id and `_meta`, the client, and the channel back to it.
 ///
 /// Cheap to clone; each request gets its own, so nothing here is shared between requests
