@@ -1,9 +1,10 @@
 //! Renders the Rust files of the CLI's templates into `OUT_DIR` as `fastapps init` and
 //! `fastapps create` write them into a new project, with one widget of each template.
 //!
-//! `src/main.rs` and `tests/server.rs` include the rendered files: compiling them here, in the
-//! workspace's own build, costs seconds, where a nested `cargo build` of a generated project
-//! would compile the framework again with other features. The values filled in are those the
+//! The templates hold placeholders where Rust needs names (`pub struct {{struct}}`), so they
+//! compile only rendered. `src/main.rs` and `tests/server.rs` include the rendered files:
+//! compiling them here, in the workspace's own build, costs seconds, where a nested `cargo
+//! build` of a generated project would compile the framework again with other features. The values filled in are those the
 //! CLI would write (`fastapps-cli/src/init.rs`, `create.rs`); a placeholder left unfilled, a
 //! template without an entry here, or a dependency that differs from the template's manifest
 //! fails this build with a message saying what to change.
