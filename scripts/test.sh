@@ -5,15 +5,17 @@
 #   3. the test suite (cargo nextest when installed, else cargo test; doctests either way),
 #      with the store's SQLite and Redis backends on, after installing Debian's redis-server
 #      for the Redis store tests when it is missing
-#   4. the end-to-end browser test of the pizzaz widgets (scripts/browser-test.sh)
-#   5. the end-to-end test of the fastapps CLI: init, create, build, the new project's tests,
+#   4. cargo package of the published crates (fastapps-store, fastapps-macros, fastapps-core,
+#      fastapps-oauth, fastapps-cli), each built from its package as crates.io would
+#   5. the end-to-end browser test of the pizzaz widgets (scripts/browser-test.sh)
+#   6. the end-to-end test of the fastapps CLI: init, create, build, the new project's tests,
 #      and `fastapps dev` with its preview page in headless Chromium (scripts/cli-test.sh)
-#   6. the end-to-end OAuth tests of the notes example: an external issuer, the OAuth proxy,
+#   7. the end-to-end OAuth tests of the notes example: an external issuer, the OAuth proxy,
 #      the development server, two instances sharing Redis (scripts/e2e-auth.sh)
-#   7. the release build check of the pizzaz widgets (scripts/release-widgets.sh)
-#   8. the official MCP conformance suite, stable and pre-release, for 2025-11-25 and
+#   8. the release build check of the pizzaz widgets (scripts/release-widgets.sh)
+#   9. the official MCP conformance suite, stable and pre-release, for 2025-11-25 and
 #      2026-07-28 (scripts/conformance.sh)
-#   9. the official MCP clients (TypeScript SDK 1.x and 2.x, MCP Inspector CLI) in both
+#  10. the official MCP clients (TypeScript SDK 1.x and 2.x, MCP Inspector CLI) in both
 #      protocol eras (scripts/clients.sh)
 #
 # Usage: scripts/test.sh
@@ -23,6 +25,7 @@
 #   SKIP_CLIPPY=1       skip cargo clippy
 #   SKIP_LINT=1         skip both of the above
 #   SKIP_TESTS=1        skip the Rust tests
+#   SKIP_PACKAGE=1      skip cargo package
 #   SKIP_BROWSER=1      skip the browser test
 #   SKIP_CLI=1          skip the CLI test
 #   SKIP_E2E_AUTH=1     skip the OAuth end-to-end test
@@ -43,6 +46,9 @@ die() {
 source scripts/lib/setup.sh
 # shellcheck source=lib/redis.sh
 source scripts/lib/redis.sh
+
+# The crates published to crates.io, in the order they depend on each other.
+PUBLISHED=(fastapps-store fastapps-macros fastapps-core fastapps-oauth fastapps-cli)
 
 # The store backends the tests cover (the second clippy run checks fastapps-core without them).
 STORE_FEATURES=fastapps-store/sqlite,fastapps-store/redis
@@ -83,7 +89,7 @@ is_set() {
     [[ -n ${!1:-} && ${!1} != 0 ]]
 }
 
-section "1/9 Formatting (cargo fmt --check)"
+section "1/10 Formatting (cargo fmt --check)"
 if is_set SKIP_LINT; then
     skipped SKIP_LINT formatting
 elif is_set SKIP_FMT; then
@@ -94,7 +100,7 @@ else
         cargo fmt --all -- --check
 fi
 
-section "2/9 Lints (cargo clippy, warnings are errors)"
+section "2/10 Lints (cargo clippy, warnings are errors)"
 if is_set SKIP_LINT; then
     skipped SKIP_LINT clippy
 elif is_set SKIP_CLIPPY; then
@@ -109,7 +115,7 @@ else
         cargo clippy -p fastapps-core --lib --locked -- -D warnings
 fi
 
-section "3/9 Tests"
+section "3/10 Tests"
 if is_set SKIP_TESTS; then
     skipped SKIP_TESTS tests
 else
@@ -126,42 +132,57 @@ else
     fi
 fi
 
-section "4/9 Browser test (pizzaz widgets in an MCP Apps host, headless Chromium)"
+section "4/10 Packages (cargo package, each built from its .crate)"
+if is_set SKIP_PACKAGE; then
+    skipped SKIP_PACKAGE package
+else
+    package_args=()
+    for crate in "${PUBLISHED[@]}"; do
+        package_args+=(-p "$crate")
+    done
+    # One run for all: the crates depend on each other and none is on crates.io yet, so cargo
+    # gives each verification build the others through a local registry. Those builds go to
+    # the workspace's target directory (CARGO_TARGET_DIR too), so a dependency already
+    # compiled with the same features is not compiled again.
+    run_step "cargo package" cargo package --locked "${package_args[@]}"
+fi
+
+section "5/10 Browser test (pizzaz widgets in an MCP Apps host, headless Chromium)"
 if is_set SKIP_BROWSER; then
     skipped SKIP_BROWSER browser
 else
     run_step "browser test" scripts/browser-test.sh
 fi
 
-section "5/9 CLI end-to-end test (init, create, build, project tests, dev and its preview page)"
+section "6/10 CLI end-to-end test (init, create, build, project tests, dev and its preview page)"
 if is_set SKIP_CLI; then
     skipped SKIP_CLI cli
 else
     run_step "CLI test" scripts/cli-test.sh
 fi
 
-section "6/9 OAuth end-to-end tests (notes + oidc-provider + MCP TypeScript SDK client)"
+section "7/10 OAuth end-to-end tests (notes + oidc-provider + MCP TypeScript SDK client)"
 if is_set SKIP_E2E_AUTH; then
     skipped SKIP_E2E_AUTH e2e-auth
 else
     run_step "OAuth end-to-end test" scripts/e2e-auth.sh
 fi
 
-section "7/9 Release build (pizzaz serves its widgets with no assets/ folder)"
+section "8/10 Release build (pizzaz serves its widgets with no assets/ folder)"
 if is_set SKIP_RELEASE; then
     skipped SKIP_RELEASE release
 else
     run_step "release widgets" scripts/release-widgets.sh
 fi
 
-section "8/9 MCP conformance suite (0.1.16; 0.2.0-alpha --requirements 2025-11-25 and 2026-07-28)"
+section "9/10 MCP conformance suite (0.1.16; 0.2.0-alpha --requirements 2025-11-25 and 2026-07-28)"
 if is_set SKIP_CONFORMANCE; then
     skipped SKIP_CONFORMANCE conformance
 else
     run_step "conformance suite" scripts/conformance.sh
 fi
 
-section "9/9 MCP clients in both eras (TypeScript SDK 1.x and 2.x, MCP Inspector CLI)"
+section "10/10 MCP clients in both eras (TypeScript SDK 1.x and 2.x, MCP Inspector CLI)"
 if is_set SKIP_CLIENTS; then
     skipped SKIP_CLIENTS clients
 else

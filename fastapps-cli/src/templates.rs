@@ -16,7 +16,9 @@ macro_rules! project_files {
 
 /// Every file `fastapps init` writes, besides the example widget.
 pub(crate) const PROJECT: &[ProjectFile] = project_files![
-    "Cargo.toml" => "project/Cargo.toml",
+    // Not named Cargo.toml: cargo would take the folder for a package of its own and leave it
+    // out of this crate's package.
+    "Cargo.toml" => "project/Cargo.toml.tmpl",
     "src/main.rs" => "project/main.rs",
     "src/tools.rs" => "project/tools.rs",
     "src/widgets/mod.rs" => "project/widgets_mod.rs",
