@@ -40,6 +40,7 @@
 
 pub mod auth;
 pub mod context;
+pub mod env;
 mod error;
 pub mod net;
 pub mod protocol;

@@ -12,7 +12,7 @@
 //! scopes = ["read:notes", "write:notes"]
 //! ```
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
@@ -66,6 +66,34 @@ impl DevUser {
     }
 }
 
+/// Why a development users file cannot be used.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum DevUsersError {
+    /// The file cannot be read.
+    #[error("cannot read {}: {source}", path.display())]
+    Read {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        source: std::io::Error,
+    },
+    /// What the file holds is not a users file.
+    #[error("{}: {error}", path.display())]
+    InFile {
+        /// The file.
+        path: PathBuf,
+        /// What is wrong with it.
+        error: Box<DevUsersError>,
+    },
+    /// The text is not TOML of the users file's shape.
+    #[error("{0}")]
+    Syntax(String),
+    /// The users cannot sign in (none, a blank name or password, a name twice).
+    #[error("{0}")]
+    Invalid(String),
+}
+
 /// The accounts of the development authorization server.
 #[derive(Clone, Debug, Deserialize, PartialEq, Eq)]
 #[serde(deny_unknown_fields)]
@@ -81,29 +109,30 @@ impl DevUsers {
     }
 
     /// Parses the TOML text of a users file.
-    pub fn parse(text: &str) -> Result<Self, String> {
-        let users: Self = toml::from_str(text).map_err(|e| e.to_string())?;
+    pub fn parse(text: &str) -> Result<Self, DevUsersError> {
+        let users: Self = toml::from_str(text).map_err(|e| DevUsersError::Syntax(e.to_string()))?;
         users.check()?;
         Ok(users)
     }
 
     /// Reads a users file.
-    pub fn from_file(path: impl AsRef<Path>) -> Result<Self, String> {
+    pub fn from_file(path: impl AsRef<Path>) -> Result<Self, DevUsersError> {
         let path = path.as_ref();
-        let text = std::fs::read_to_string(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
-        Self::parse(&text).map_err(|e| format!("{}: {e}", path.display()))
+        let text =
+            std::fs::read_to_string(path).map_err(|source| DevUsersError::Read { path: path.to_owned(), source })?;
+        Self::parse(&text).map_err(|error| DevUsersError::InFile { path: path.to_owned(), error: Box::new(error) })
     }
 
-    pub(crate) fn check(&self) -> Result<(), String> {
+    pub(crate) fn check(&self) -> Result<(), DevUsersError> {
         if self.users.is_empty() {
-            return Err("the development authorization server needs at least one user".into());
+            return Err(DevUsersError::Invalid("the development authorization server needs at least one user".into()));
         }
         for (i, user) in self.users.iter().enumerate() {
             if user.username.trim().is_empty() || user.password.is_empty() {
-                return Err(format!("user {} has an empty username or password", i + 1));
+                return Err(DevUsersError::Invalid(format!("user {} has an empty username or password", i + 1)));
             }
             if self.users[..i].iter().any(|u| u.username == user.username) {
-                return Err(format!("user {:?} is listed twice", user.username));
+                return Err(DevUsersError::Invalid(format!("user {:?} is listed twice", user.username)));
             }
         }
         Ok(())
@@ -155,10 +184,15 @@ mod tests {
 
     #[test]
     fn bad_files_say_why() {
-        assert!(DevUsers::parse("users = []").unwrap_err().contains("at least one"));
-        assert!(DevUsers::parse("[[users]]\nusername = \"a\"\npassword = \"\"\n").unwrap_err().contains("empty"));
+        assert!(DevUsers::parse("users = []").unwrap_err().to_string().contains("at least one"));
+        assert!(
+            DevUsers::parse("[[users]]\nusername = \"a\"\npassword = \"\"\n")
+                .unwrap_err()
+                .to_string()
+                .contains("empty")
+        );
         let twice = "[[users]]\nusername = \"a\"\npassword = \"x\"\n[[users]]\nusername = \"a\"\npassword = \"y\"\n";
-        assert!(DevUsers::parse(twice).unwrap_err().contains("twice"));
+        assert!(DevUsers::parse(twice).unwrap_err().to_string().contains("twice"));
         assert!(DevUsers::parse("[[users]]\nusername = \"a\"\npasword = \"x\"\n").is_err());
     }
 }

@@ -1,13 +1,10 @@
 //! The authorization server's settings from the environment.
 
 use fastapps_core::EnvError;
+use fastapps_core::env::{flag, var};
 use fastapps_core::store::SealingKeys;
 
 use crate::config::AuthorizationServer;
-
-pub(crate) fn var(name: &str) -> Option<String> {
-    std::env::var(name).ok().map(|v| v.trim().to_owned()).filter(|v| !v.is_empty())
-}
 
 /// The store setting: `FASTAPPS_OAUTH_STORE`, or the server-wide `FASTAPPS_STORE`.
 const STORE_VARIABLES: [&str; 2] = ["FASTAPPS_OAUTH_STORE", "FASTAPPS_STORE"];
@@ -34,13 +31,8 @@ impl AuthorizationServer {
                 self = self.store(store);
             }
         }
-        const ALLOW_PUBLIC: &str = "FASTAPPS_OAUTH_DEV_ALLOW_PUBLIC";
-        match var(ALLOW_PUBLIC).map(|v| v.to_ascii_lowercase()).as_deref() {
-            None | Some("0" | "false" | "no" | "off") => {}
-            Some("1" | "true" | "yes" | "on") => self = self.allow_public(true),
-            Some(other) => {
-                return Err(EnvError::new(ALLOW_PUBLIC, format_args!("{other:?} is not a boolean; use true or false")));
-            }
+        if let Some(allow) = flag("FASTAPPS_OAUTH_DEV_ALLOW_PUBLIC")? {
+            self = self.allow_public(allow);
         }
         Ok(self)
     }

@@ -54,7 +54,7 @@ mod upstream;
 
 pub use clients::{ClientRecord, ClientSource, RegistrationError};
 pub use config::AuthorizationServer;
-pub use dev::{DevUser, DevUsers};
+pub use dev::{DevUser, DevUsers, DevUsersError};
 pub use ratelimit::{Endpoint, Quota, RateLimits};
 pub use redirect::ApplicationType;
 pub use upstream::{Upstream, UpstreamUser};

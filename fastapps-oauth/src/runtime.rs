@@ -111,7 +111,7 @@ impl OAuthRuntime {
         let store: Arc<dyn Store> = Arc::new(SealedStore::new(inner, sealing));
         let users = match config.source {
             Source::Development(users) => {
-                users.check().map_err(invalid)?;
+                users.check().map_err(|e| invalid(e.to_string()))?;
                 Users::Development(users)
             }
             Source::Proxy(upstream) => Users::Proxy(UpstreamRuntime::new(*upstream).map_err(invalid)?),

@@ -11,7 +11,9 @@ use tokio::sync::OnceCell;
 
 use super::crypto::digest;
 use super::records::Principal;
+use fastapps_core::EnvError;
 use fastapps_core::auth::{Fetcher, JwtVerifier, TokenVerifier as _, check_url, scopes_from_claims};
+use fastapps_core::env::var;
 
 /// How the proxy learns who signed in.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -210,14 +212,16 @@ impl Upstream {
     /// | `FASTAPPS_OAUTH_UPSTREAM_SCOPES_CLAIM` | the user's claim naming the scopes they may be granted ([`scopes_from_claim`](Self::scopes_from_claim)) |
     ///
     /// Auth0's names work too: `AUTH0_DOMAIN`, `AUTH0_CLIENT_ID`, `AUTH0_CLIENT_SECRET`, `AUTH0_AUDIENCE`.
-    pub fn from_env() -> Result<Option<Self>, String> {
-        let var = |name: &str| std::env::var(name).ok().map(|v| v.trim().to_owned()).filter(|v| !v.is_empty());
-        let need = |name: &str| var(name).ok_or_else(|| format!("{name} is not set"));
+    pub fn from_env() -> Result<Option<Self>, EnvError> {
+        let need = |name: &str, because: &str| {
+            var(name).ok_or_else(|| EnvError::new(name, format_args!("is not set, and {because} is")))
+        };
         let upstream = if let Some(issuer) = var("FASTAPPS_OAUTH_UPSTREAM_ISSUER") {
+            const ISSUER: &str = "FASTAPPS_OAUTH_UPSTREAM_ISSUER";
             let mut upstream = Self::oidc(
                 issuer,
-                need("FASTAPPS_OAUTH_UPSTREAM_CLIENT_ID")?,
-                need("FASTAPPS_OAUTH_UPSTREAM_CLIENT_SECRET")?,
+                need("FASTAPPS_OAUTH_UPSTREAM_CLIENT_ID", ISSUER)?,
+                need("FASTAPPS_OAUTH_UPSTREAM_CLIENT_SECRET", ISSUER)?,
             );
             if let Some(audience) = var("FASTAPPS_OAUTH_UPSTREAM_AUDIENCE") {
                 upstream = upstream.authorize_param("audience", &audience).token_param("audience", audience);
@@ -226,8 +230,8 @@ impl Upstream {
         } else if let Some(domain) = var("AUTH0_DOMAIN") {
             Self::auth0(
                 &domain,
-                need("AUTH0_CLIENT_ID")?,
-                need("AUTH0_CLIENT_SECRET")?,
+                need("AUTH0_CLIENT_ID", "AUTH0_DOMAIN")?,
+                need("AUTH0_CLIENT_SECRET", "AUTH0_DOMAIN")?,
                 var("AUTH0_AUDIENCE").or_else(|| var("FASTAPPS_OAUTH_UPSTREAM_AUDIENCE")).as_deref(),
             )
         } else {

@@ -42,18 +42,12 @@ async fn main() -> anyhow::Result<()> {
         .with_writer(std::io::stderr)
         .init();
     let args = Args::parse();
-    let server = fixtures::register(
-        WidgetMcpServer::builder("conformance-server")
-            .version(env!("CARGO_PKG_VERSION"))
-            .instructions("Fixtures for the MCP conformance suite.")
-            .stateless(args.stateless)
-            .require_request_headers(args.require_request_headers),
-    )
-    .build_server()?;
-    let host = if args.host.contains(':') { format!("[{}]", args.host) } else { args.host };
-    let listener = TcpListener::bind((host.trim_matches(['[', ']']), args.port)).await?;
-    let addr = listener.local_addr()?;
-    println!("listening on http://{addr}{}", server.path());
-    server.serve_on(listener).await?;
+    let builder = WidgetMcpServer::builder("conformance-server")
+        .version(env!("CARGO_PKG_VERSION"))
+        .instructions("Fixtures for the MCP conformance suite.")
+        .stateless(args.stateless)
+        .require_request_headers(args.require_request_headers);
+    let listener = TcpListener::bind((args.host.trim_matches(['[', ']']), args.port)).await?;
+    fixtures::register(builder).serve_on(listener).await?;
     Ok(())
 }

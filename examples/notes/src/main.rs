@@ -1,12 +1,4 @@
-//! Notes: an MCP server whose every tool needs a signed-in user.
-//!
-//! - `add_numbers`, `subtract_numbers`, `multiply_numbers`, `divide_numbers` need the scope
-//!   `use:calculator`;
-//! - `create_note`, `update_note`, `delete_note` need `write:notes`, and `read_note`,
-//!   `list_notes` need `read:notes`.
-//!
-//! Each user (the token's subject) has their own notes, kept in SQLite; nobody sees, changes
-//! or deletes another's.
+//! Serves [`notes::app`] with the sign-in it is asked for.
 //!
 //! ```text
 //! notes [--host 127.0.0.1] [--port 8000] [--auth dev|proxy|jwt]
@@ -44,23 +36,15 @@
 //! environment or a `.env` file. Once listening, `notes` prints `listening on http://<addr>/mcp`
 //! (with `--port 0`, the port the system chose).
 
-mod calculator;
-mod notes;
-mod store;
-
 use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::Context as _;
 use clap::Parser;
+use fastapps_core::ServerBuilder;
 use fastapps_core::auth::Auth;
-use fastapps_core::{ServerBuilder, WidgetMcpServer};
 use fastapps_oauth::{AuthorizationServer, DevUsers, Upstream};
-
-use crate::store::NotesStore;
-
-/// The path the server answers MCP requests on (the builder's default).
-const MCP_PATH: &str = "/mcp";
+use notes::NotesStore;
 
 /// Serve the notes and calculator tools to signed-in users.
 #[derive(Debug, Parser)]
@@ -111,41 +95,31 @@ async fn run() -> anyhow::Result<()> {
         .with_writer(std::io::stderr)
         .init();
     let args = Args::parse();
-    let (builder, mut addr) = WidgetMcpServer::builder("notes")
-        .version(env!("CARGO_PKG_VERSION"))
-        .title("Notes")
-        .instructions(
-            "Private notes of the signed-in user (create, read, list, update, delete) and a calculator. \
-             Note ids come from create_note and list_notes.",
-        )
-        .path(MCP_PATH)
-        .from_env()?;
+    let (builder, mut addr) = notes::app().from_env()?;
     // The flags win over the environment.
     addr.host = args.host.unwrap_or(addr.host);
     addr.port = args.port.unwrap_or(addr.port);
-
-    // Bound before the server is built: the resource URL the tokens are checked against may
-    // name the port, which the system picks with `--port 0`.
+    // Bound before the sign-in is set up, so its errors can name the address (the resource URL
+    // it defaults to, with `--port 0` the port the system picked).
     let listener =
         tokio::net::TcpListener::bind(addr.to_string()).await.with_context(|| format!("cannot listen on {addr}"))?;
-    let listen_url = format!("http://{}{MCP_PATH}", listener.local_addr()?);
+    let listen_url = format!("http://{}{}", listener.local_addr()?, builder.endpoint_path());
     let mode = match args.auth {
         Some(mode) => mode,
-        None if std::env::var("FASTAPPS_AUTH_ISSUER_URL").is_ok_and(|v| !v.trim().is_empty()) => AuthMode::Jwt,
-        None if Upstream::from_env().map_err(anyhow::Error::msg)?.is_some() => AuthMode::Proxy,
+        None if fastapps_core::env::var("FASTAPPS_AUTH_ISSUER_URL").is_some() => AuthMode::Jwt,
+        None if Upstream::from_env()?.is_some() => AuthMode::Proxy,
         None => AuthMode::Dev,
     };
     let builder = sign_in(builder, mode, &listen_url).await?;
 
+    // The store comes last: a server that does not start creates no database.
     let db = std::env::var_os("NOTES_DB").filter(|v| !v.is_empty()).map_or_else(|| "notes.db".into(), PathBuf::from);
     let opening = db.clone();
     let store = tokio::task::spawn_blocking(move || NotesStore::open(&opening))
         .await?
         .with_context(|| format!("cannot open the notes database {}", db.display()))?;
     tracing::info!(db = %db.display(), "notes database open");
-    let server = builder.state(store).build_server()?;
-    println!("listening on {listen_url}");
-    server.serve_on(listener).await?;
+    builder.state(store).serve_on(listener).await?;
     Ok(())
 }
 
@@ -155,13 +129,13 @@ async fn sign_in(builder: ServerBuilder, mode: AuthMode, listen_url: &str) -> an
         AuthMode::Jwt => return Ok(builder.auth(auth(listen_url)?)),
         AuthMode::Dev => {
             let users = match std::env::var_os("NOTES_DEV_USERS").filter(|v| !v.is_empty()) {
-                Some(path) => DevUsers::from_file(path).map_err(anyhow::Error::msg)?,
-                None => DevUsers::parse(DEV_USERS).map_err(anyhow::Error::msg)?,
+                Some(path) => DevUsers::from_file(path)?,
+                None => DevUsers::parse(DEV_USERS)?,
             };
             AuthorizationServer::development(users)
         }
         AuthMode::Proxy => {
-            let upstream = Upstream::from_env().map_err(anyhow::Error::msg)?.context(
+            let upstream = Upstream::from_env()?.context(
                 "--auth proxy needs the upstream provider: set FASTAPPS_OAUTH_UPSTREAM_ISSUER, \
                  FASTAPPS_OAUTH_UPSTREAM_CLIENT_ID and FASTAPPS_OAUTH_UPSTREAM_CLIENT_SECRET (or AUTH0_DOMAIN, \
                  AUTH0_CLIENT_ID, AUTH0_CLIENT_SECRET and AUTH0_AUDIENCE)",
@@ -169,15 +143,14 @@ async fn sign_in(builder: ServerBuilder, mode: AuthMode, listen_url: &str) -> an
             AuthorizationServer::proxy(upstream)
         }
     };
-    let server = server.name("Notes").settings_from_env().await.map_err(anyhow::Error::msg)?;
-    let resource_side = Auth::local().default_resource_server_url(listen_url).resource_name("Notes");
-    Ok(builder.extension(server).auth(resource_side))
+    let server = server.name("Notes").settings_from_env().await?;
+    Ok(builder.extension(server).auth(notes::resource_side(Auth::local())))
 }
 
 /// The OAuth settings, from the `FASTAPPS_AUTH_*` variables; an error saying what to set when
-/// `FASTAPPS_AUTH_ISSUER_URL` is missing. `listen_url` is this server's URL as bound: the
-/// resource URL (and so the audience tokens must carry, unless `FASTAPPS_AUTH_AUDIENCE` says
-/// otherwise) when neither `FASTAPPS_AUTH_RESOURCE_SERVER_URL` nor `PUBLIC_URL` is set.
+/// `FASTAPPS_AUTH_ISSUER_URL` is missing. Without `FASTAPPS_AUTH_RESOURCE_SERVER_URL` or
+/// `PUBLIC_URL`, the resource URL (and so the audience tokens must carry, unless
+/// `FASTAPPS_AUTH_AUDIENCE` says otherwise) is `listen_url`, this server's URL as bound.
 fn auth(listen_url: &str) -> anyhow::Result<Auth> {
     let Some(auth) = Auth::from_env_opt().context("invalid FASTAPPS_AUTH_* settings")? else {
         anyhow::bail!(
@@ -191,6 +164,5 @@ fn auth(listen_url: &str) -> anyhow::Result<Auth> {
             listen_url
         );
     };
-    // The public URL (PUBLIC_URL or fastapps.toml), when set, wins over the bound address.
-    Ok(auth.default_resource_server_url(listen_url).resource_name("Notes"))
+    Ok(notes::resource_side(auth))
 }

@@ -51,7 +51,7 @@ pub(crate) struct Note {
 
 /// Why the store failed. The tools log it and tell the caller only that the database failed.
 #[derive(Debug, thiserror::Error)]
-pub(crate) enum StoreError {
+pub enum StoreError {
     /// SQLite reported an error.
     #[error("SQLite: {0}")]
     Sqlite(#[from] rusqlite::Error),
@@ -62,14 +62,14 @@ pub(crate) enum StoreError {
 
 /// The notes of every user, in one SQLite database.
 #[derive(Clone, Debug)]
-pub(crate) struct NotesStore {
+pub struct NotesStore {
     conn: Arc<Mutex<Connection>>,
 }
 
 impl NotesStore {
     /// Opens (creating when missing) the database file at `path` and its table. Blocking: call
     /// it before serving or from a blocking task.
-    pub(crate) fn open(path: &Path) -> Result<Self, StoreError> {
+    pub fn open(path: &Path) -> Result<Self, StoreError> {
         let conn = Connection::open(path)?;
         // Another process holding the file briefly (a backup, a second server) is waited for.
         conn.busy_timeout(Duration::from_secs(5))?;
@@ -77,8 +77,7 @@ impl NotesStore {
     }
 
     /// A store in memory, gone when dropped.
-    #[cfg(test)]
-    pub(crate) fn in_memory() -> Result<Self, StoreError> {
+    pub fn in_memory() -> Result<Self, StoreError> {
         Self::with_connection(Connection::open_in_memory()?)
     }
 

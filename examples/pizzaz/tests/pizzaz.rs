@@ -1,71 +1,27 @@
-//! The pizzaz binary, run as a user runs it: its `tools/list` pinned by a snapshot, and its
-//! widgets answering calls.
+//! The pizzaz server, driven in process as a host drives it: its `tools/list` pinned by a
+//! snapshot, its widgets answering calls.
 
-use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Stdio};
-
+use fastapps_core::testing::TestClient;
 use serde_json::{Value, json};
 
-/// The running binary; killed when dropped.
-struct Pizzaz {
-    child: Child,
-    url: String,
+fn client() -> TestClient {
+    TestClient::new(pizzaz::app().build_server().expect("pizzaz builds"))
 }
 
-impl Drop for Pizzaz {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-impl Pizzaz {
-    fn start() -> Self {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_pizzaz"))
-            .args(["--host", "127.0.0.1", "--port", "0"])
-            .env("RUST_LOG", "warn")
-            .stdout(Stdio::piped())
-            .spawn()
-            .expect("pizzaz starts");
-        let mut line = String::new();
-        BufReader::new(child.stdout.take().expect("stdout is piped")).read_line(&mut line).expect("a first line");
-        let url = line.trim().strip_prefix("listening on ").expect("the listening line").to_owned();
-        Self { child, url }
-    }
-
-    async fn rpc(&self, client: &reqwest::Client, method: &str, params: Value) -> Value {
-        let body = json!({ "jsonrpc": "2.0", "id": 1, "method": method, "params": params });
-        let response = client.post(&self.url).header("accept", "application/json").json(&body).send().await.unwrap();
-        assert_eq!(response.status(), 200);
-        response.json().await.unwrap()
-    }
-}
-
-async fn session(pizzaz: &Pizzaz) -> reqwest::Client {
-    let init = json!({
-        "jsonrpc": "2.0", "id": 0, "method": "initialize",
-        "params": { "protocolVersion": "2025-11-25", "capabilities": {}, "clientInfo": { "name": "test", "version": "1" } }
-    });
-    let response = reqwest::Client::new().post(&pizzaz.url).json(&init).send().await.unwrap();
-    let mut headers = reqwest::header::HeaderMap::new();
-    headers.insert("mcp-session-id", response.headers()["mcp-session-id"].clone());
-    reqwest::Client::builder().default_headers(headers).build().unwrap()
+async fn call(client: &TestClient, tool: &str, arguments: Value) -> Value {
+    let result = client.call_tool(tool, arguments).await.expect("the call is answered");
+    serde_json::to_value(result).expect("a result is JSON")
 }
 
 #[tokio::test]
 async fn tools_list_is_pinned() {
-    let pizzaz = Pizzaz::start();
-    let client = session(&pizzaz).await;
-    let list = pizzaz.rpc(&client, "tools/list", json!({})).await;
-    insta::assert_json_snapshot!("pizzaz_tools_list", list["result"]);
+    let list = client().request("tools/list", json!({})).await.unwrap();
+    insta::assert_json_snapshot!("pizzaz_tools_list", list);
 }
 
 #[tokio::test]
 async fn the_list_favours_the_topping_asked_for() {
-    let pizzaz = Pizzaz::start();
-    let client = session(&pizzaz).await;
-    let args = json!({ "name": "pizza-list", "arguments": { "pizzaTopping": "Olives" } });
-    let result = pizzaz.rpc(&client, "tools/call", args).await["result"].clone();
+    let result = call(&client(), "pizza-list", json!({ "pizzaTopping": "Olives" })).await;
     assert_eq!(result["isError"], json!(false));
     assert_eq!(result["structuredContent"]["topping"], json!("Olives"));
     assert_eq!(result["structuredContent"]["places"][0]["id"], json!("the-olive-oven"));
@@ -75,25 +31,33 @@ async fn the_list_favours_the_topping_asked_for() {
 
 #[tokio::test]
 async fn details_of_a_place_and_of_no_place() {
-    let pizzaz = Pizzaz::start();
-    let client = session(&pizzaz).await;
-    let found = pizzaz
-        .rpc(&client, "tools/call", json!({ "name": "pizza_details", "arguments": { "placeId": "verde-fire" } }))
-        .await;
-    assert_eq!(found["result"]["structuredContent"]["name"], json!("Verde Fire"));
-    let missing =
-        pizzaz.rpc(&client, "tools/call", json!({ "name": "pizza_details", "arguments": { "placeId": "nope" } })).await;
-    assert_eq!(missing["result"]["isError"], json!(true));
-    assert_eq!(missing["result"]["content"][0]["text"], json!("No pizza place has the id \"nope\"."));
+    let client = client();
+    let found = call(&client, "pizza_details", json!({ "placeId": "verde-fire" })).await;
+    assert_eq!(found["structuredContent"]["name"], json!("Verde Fire"));
+    let missing = call(&client, "pizza_details", json!({ "placeId": "nope" })).await;
+    assert_eq!(missing["isError"], json!(true));
+    assert_eq!(missing["content"][0]["text"], json!("No pizza place has the id \"nope\"."));
 }
 
 #[tokio::test]
 async fn the_map_is_centred_on_its_places() {
-    let pizzaz = Pizzaz::start();
-    let client = session(&pizzaz).await;
-    let result =
-        pizzaz.rpc(&client, "tools/call", json!({ "name": "pizza-map", "arguments": {} })).await["result"].clone();
+    let result = call(&client(), "pizza-map", json!({})).await;
     let lat = result["structuredContent"]["center"]["lat"].as_f64().unwrap();
     let lng = result["structuredContent"]["center"]["lng"].as_f64().unwrap();
     assert!((37.7..37.9).contains(&lat) && (-122.5..-122.3).contains(&lng), "{lat},{lng}");
+}
+
+#[tokio::test]
+async fn every_widget_is_served_in_both_dialects() {
+    let apps_sdk = client();
+    let mcp_apps = client().mcp_apps();
+    for uri in ["ui://widget/pizza-list.html", "ui://widget/pizza-carousel.html", "ui://widget/pizza-map.html"] {
+        let html = apps_sdk.read_text(uri).await.unwrap();
+        assert!(html.contains("<script"), "{uri} is a built widget");
+        let read = apps_sdk.read_resource(uri).await.unwrap();
+        assert_eq!(read.contents[0].mime_type.as_deref(), Some("text/html+skybridge"));
+        let read = mcp_apps.read_resource(uri).await.unwrap();
+        assert_eq!(read.contents[0].mime_type.as_deref(), Some("text/html;profile=mcp-app"));
+        assert_eq!(mcp_apps.read_text(uri).await.unwrap(), html, "the same HTML for both hosts");
+    }
 }

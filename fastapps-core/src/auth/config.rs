@@ -7,7 +7,8 @@ use jsonwebtoken::Algorithm;
 use super::cache::CachedVerifier;
 use super::challenge::Challenge;
 use super::{JwtVerifier, KeySource, TokenVerifier};
-use crate::error::BuildError;
+use crate::env;
+use crate::error::{BuildError, EnvError};
 use crate::registry::Security;
 
 /// How a tool call refused for want of sign-in or scopes is answered.
@@ -84,14 +85,6 @@ fn named_scopes(required: &[String], tool_security: &[&Security]) -> Vec<String>
     named
 }
 
-fn words(value: &str) -> Vec<String> {
-    value.split([' ', ',']).filter(|s| !s.is_empty()).map(str::to_owned).collect()
-}
-
-fn env(name: &str) -> Option<String> {
-    std::env::var(name).ok().map(|v| v.trim().to_owned()).filter(|v| !v.is_empty())
-}
-
 impl Auth {
     /// JWT access tokens from `issuer` (written exactly as in the tokens' `iss` and the issuer's
     /// metadata: Auth0's ends with `/`), verified with the keys its metadata names.
@@ -131,10 +124,11 @@ impl Auth {
 
     /// Reads the settings from the environment (see [`Auth::from_env_opt`]); an error when
     /// `FASTAPPS_AUTH_ISSUER_URL` is not set.
-    pub fn from_env() -> Result<Self, BuildError> {
+    pub fn from_env() -> Result<Self, EnvError> {
         Self::from_env_opt()?.ok_or_else(|| {
-            invalid(
-                "set FASTAPPS_AUTH_ISSUER_URL to the issuer of the access tokens (e.g. https://tenant.us.auth0.com/)",
+            EnvError::new(
+                "FASTAPPS_AUTH_ISSUER_URL",
+                "is not set; set it to the issuer of the access tokens (e.g. https://tenant.us.auth0.com/)",
             )
         })
     }
@@ -149,23 +143,23 @@ impl Auth {
     /// | `FASTAPPS_AUTH_JWKS_URI` | the keys (default: discovered) |
     /// | `FASTAPPS_AUTH_REQUIRED_SCOPES` | scopes every request needs, space separated |
     /// | `FASTAPPS_AUTH_SCOPES_SUPPORTED` | scopes the server advertises and tools may require |
-    pub fn from_env_opt() -> Result<Option<Self>, BuildError> {
-        let Some(issuer) = env("FASTAPPS_AUTH_ISSUER_URL") else { return Ok(None) };
+    pub fn from_env_opt() -> Result<Option<Self>, EnvError> {
+        let Some(issuer) = env::var("FASTAPPS_AUTH_ISSUER_URL") else { return Ok(None) };
         let mut auth = Self::issuer(issuer);
-        if let Some(url) = env("FASTAPPS_AUTH_RESOURCE_SERVER_URL") {
+        if let Some(url) = env::var("FASTAPPS_AUTH_RESOURCE_SERVER_URL") {
             auth = auth.resource_server_url(url);
         }
-        for audience in env("FASTAPPS_AUTH_AUDIENCE").map(|a| words(&a)).unwrap_or_default() {
+        for audience in env::list("FASTAPPS_AUTH_AUDIENCE") {
             auth = auth.audience(audience);
         }
-        if let Some(uri) = env("FASTAPPS_AUTH_JWKS_URI") {
+        if let Some(uri) = env::var("FASTAPPS_AUTH_JWKS_URI") {
             auth = auth.jwks_uri(uri);
         }
-        if let Some(scopes) = env("FASTAPPS_AUTH_REQUIRED_SCOPES") {
-            auth = auth.required_scopes(words(&scopes));
+        if let Some(scopes) = env::var("FASTAPPS_AUTH_REQUIRED_SCOPES") {
+            auth = auth.required_scopes(env::words(&scopes));
         }
-        if let Some(scopes) = env("FASTAPPS_AUTH_SCOPES_SUPPORTED") {
-            auth = auth.scopes_supported(words(&scopes));
+        if let Some(scopes) = env::var("FASTAPPS_AUTH_SCOPES_SUPPORTED") {
+            auth = auth.scopes_supported(env::words(&scopes));
         }
         Ok(Some(auth))
     }
@@ -269,6 +263,12 @@ impl Auth {
             .clone()
             .or_else(|| fallback_resource.map(str::to_owned))
             .or_else(|| self.default_resource_server_url.clone())
+    }
+
+    /// The resource URL of last resort (the address the server is bound to), unless a default
+    /// is set.
+    pub(crate) fn fall_back_to(&mut self, url: String) {
+        self.default_resource_server_url.get_or_insert(url);
     }
 
     /// Tokens from `issuer`, verified with `keys` under `algorithms`.

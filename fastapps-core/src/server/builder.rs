@@ -59,6 +59,8 @@ pub struct ServerBuilder {
     request_state_secret: Option<Vec<u8>>,
     request_state_ttl: Duration,
     keep_alive: Duration,
+    /// The URL of the address the server is bound to, when it is served by the builder.
+    pub(super) bound_url: Option<String>,
 }
 
 impl WidgetMcpServer {
@@ -101,6 +103,7 @@ impl ServerBuilder {
             request_state_secret: None,
             request_state_ttl: Duration::from_secs(10 * 60),
             keep_alive: Duration::from_secs(15),
+            bound_url: None,
         }
     }
 
@@ -352,6 +355,11 @@ impl ServerBuilder {
         self
     }
 
+    /// The server's `serverInfo` so far.
+    pub(super) fn info(&self) -> &Implementation {
+        &self.info
+    }
+
     pub(crate) fn public_url_ref(&self) -> Option<&str> {
         self.public_url.as_deref()
     }
@@ -425,9 +433,11 @@ impl ServerBuilder {
             .map(|url| format!("{}{}", url.trim_end_matches('/'), self.path));
         let security: Vec<&crate::registry::Security> = registry.tools().map(|t| t.security_requirement()).collect();
         let mut auth = self.auth;
+        let bound_resource = self.bound_url.as_ref().map(|url| format!("{url}{}", self.path));
         let mut context = ExtensionContext {
             auth: &mut auth,
             fallback_resource: fallback_resource.as_deref(),
+            bound_resource: bound_resource.as_deref(),
             info: &self.info,
             security: &security,
         };
@@ -436,6 +446,9 @@ impl ServerBuilder {
             .into_iter()
             .map(|extension| extension.build(&mut context))
             .collect::<Result<Arc<[_]>, _>>()?;
+        if let (Some(auth), Some(bound)) = (auth.as_mut(), bound_resource) {
+            auth.fall_back_to(bound);
+        }
         let auth = match auth {
             Some(auth) => Some(Arc::new(auth.resolve(fallback_resource, &security)?)),
             None => None,

@@ -91,6 +91,8 @@ pub trait BuiltExtension: Send + Sync + fmt::Debug + 'static {
 pub struct ExtensionContext<'a> {
     pub(super) auth: &'a mut Option<Auth>,
     pub(super) fallback_resource: Option<&'a str>,
+    /// The endpoint's URL at the address bound, when the builder serves it: the last resort.
+    pub(super) bound_resource: Option<&'a str>,
     pub(super) info: &'a Implementation,
     pub(super) security: &'a [&'a Security],
 }
@@ -107,12 +109,14 @@ impl ExtensionContext<'_> {
     }
 
     /// The canonical URL of the MCP endpoint, when known: the auth settings' resource URL,
-    /// else the public URL with the endpoint's path, else the auth settings' default.
+    /// else the public URL with the endpoint's path, else the auth settings' default, else the
+    /// address the server is bound to.
     pub fn resource_url(&self) -> Option<String> {
-        match self.auth.as_ref() {
+        let configured = match self.auth.as_ref() {
             Some(auth) => auth.resource_url(self.fallback_resource),
             None => self.fallback_resource.map(str::to_owned),
-        }
+        };
+        configured.or_else(|| self.bound_resource.map(str::to_owned))
     }
 
     /// The scopes the server advertises: the auth settings' supported scopes, else the

@@ -200,12 +200,23 @@ impl TestIssuer {
 
     /// An RS256 access token for `subject` with `scopes`, valid for an hour.
     pub fn token<S: AsRef<str>>(&self, subject: &str, scopes: impl IntoIterator<Item = S>) -> String {
+        self.token_for(&self.audience, subject, scopes)
+    }
+
+    /// As [`token`](Self::token), for another audience (a server whose URL is known only once
+    /// it is bound, say).
+    pub fn token_for<S: AsRef<str>>(
+        &self,
+        audience: &str,
+        subject: &str,
+        scopes: impl IntoIterator<Item = S>,
+    ) -> String {
         let scopes: Vec<String> = scopes.into_iter().map(|s| s.as_ref().to_owned()).collect();
         let now = now();
         self.sign(&json!({
             "iss": self.url,
             "sub": subject,
-            "aud": self.audience,
+            "aud": audience,
             "scope": scopes.join(" "),
             "client_id": super::credentials::TEST_CLIENT_ID,
             "iat": now,
