@@ -57,17 +57,10 @@ fn snake_case(name: &str) -> String {
     out
 }
 
+/// Tool names and template names follow the MCP tool-name rule, the one the server applies to
+/// tools built at run time.
 fn check_identifier(value: &str, span: Span, what: &str) -> syn::Result<()> {
-    if value.is_empty() || value.len() > 128 {
-        return Err(syn::Error::new(span, format!("{what} must be 1 to 128 characters long")));
-    }
-    if let Some(c) = value.chars().find(|c| !(c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.'))) {
-        return Err(syn::Error::new(
-            span,
-            format!("{what} contains {c:?}; use only ASCII letters, digits, '_', '-' and '.'"),
-        ));
-    }
-    Ok(())
+    fastapps_rules::tool_name::check(value).map_err(|e| syn::Error::new(span, format!("{what} {e}")))
 }
 
 fn non_empty(lit: &Option<LitStr>, key: &str) -> syn::Result<Option<String>> {

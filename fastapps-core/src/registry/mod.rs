@@ -183,8 +183,9 @@ impl Registry {
             }
         }
         for def in &mut tools {
-            tool::check_tool_name(&def.tool.name)
-                .map_err(|reason| BuildError::InvalidToolName { name: def.tool.name.clone(), reason })?;
+            // The rule `#[tool]` and `#[widget]` apply at compile time, for tools built at run time.
+            fastapps_rules::tool_name::check(&def.tool.name)
+                .map_err(|e| BuildError::InvalidToolName { name: def.tool.name.clone(), reason: e.to_string() })?;
             if let Some(field) = def.bad_schema {
                 return Err(BuildError::SchemaNotObject { tool: def.tool.name.clone(), field });
             }
