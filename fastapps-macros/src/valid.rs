@@ -169,7 +169,7 @@ pub(crate) fn validate(kind: Kind, attrs: Attrs, input: &mut Input) -> syn::Resu
     }
 
     let csp = attrs.csp.unwrap_or_default();
-    for lit in csp.connect.iter().chain(&csp.resource).chain(&csp.frame).chain(&csp.base_uri).chain(&csp.redirect) {
+    for lit in csp.lists.iter().flatten() {
         check_origin(lit, "the CSP domain")?;
     }
     let permissions = attrs

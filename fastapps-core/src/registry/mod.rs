@@ -30,7 +30,7 @@ pub use resource::{ResourceDef, ResourceRequest, ResourceTemplateDef};
 pub(crate) use security::Refusal;
 pub use security::Security;
 pub use tool::ToolDef;
-pub use widget_template::{Csp, WidgetDialect, WidgetHtml, WidgetTemplate};
+pub use widget_template::{Csp, CspKey, WidgetDialect, WidgetHtml, WidgetTemplate};
 
 pub(crate) use param_headers::{ParamHeader, ParamKind};
 pub(crate) use uri_template::UriTemplate;

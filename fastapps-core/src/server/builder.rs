@@ -390,7 +390,7 @@ impl ServerBuilder {
         let origins = self.origin_policy()?;
         // Widget CSP, in order: each widget's own (added per widget), the project's, the
         // public URL's origin (hosted assets load from there), the builder's.
-        let mut global_csp: Csp = self.project.csp.clone().into();
+        let mut global_csp = self.project.csp.clone();
         if let Some(origin) = self.effective_public_url().and_then(url_origin) {
             global_csp.merge(&Csp { resource: vec![origin], ..Csp::default() });
         }

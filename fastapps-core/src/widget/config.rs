@@ -31,32 +31,9 @@ pub struct ProjectConfig {
     pub csp: CspConfig,
 }
 
-/// `[csp]` of `fastapps.toml`.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct CspConfig {
-    /// `connect` domains.
-    #[serde(default)]
-    pub connect: Vec<String>,
-    /// `resource` domains.
-    #[serde(default)]
-    pub resource: Vec<String>,
-    /// `frame` domains.
-    #[serde(default)]
-    pub frame: Vec<String>,
-    /// `base_uri` domains.
-    #[serde(default)]
-    pub base_uri: Vec<String>,
-    /// `redirect` domains.
-    #[serde(default)]
-    pub redirect: Vec<String>,
-}
-
-impl From<CspConfig> for Csp {
-    fn from(c: CspConfig) -> Self {
-        Self { connect: c.connect, resource: c.resource, frame: c.frame, base_uri: c.base_uri, redirect: c.redirect }
-    }
-}
+/// `[csp]` of `fastapps.toml`: the widget [`Csp`] itself, read from a table with one list per
+/// [`CspKey`](crate::registry::CspKey) name; any other key is an error.
+pub type CspConfig = Csp;
 
 impl ProjectConfig {
     /// Reads and parses a `fastapps.toml`.
@@ -76,6 +53,7 @@ impl ProjectConfig {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::registry::CspKey;
 
     #[test]
     fn reads_csp_and_public_url_and_ignores_other_sections() {
@@ -88,8 +66,23 @@ mod tests {
     }
 
     #[test]
+    fn every_csp_list_is_read_by_its_name() {
+        let lists: String =
+            CspKey::ALL.iter().map(|key| format!("{key} = [\"https://{}.example\"]\n", key.index())).collect();
+        let config = ProjectConfig::parse(&format!("[csp]\n{lists}")).unwrap();
+        for key in CspKey::ALL {
+            assert_eq!(config.csp.get(key), [format!("https://{}.example", key.index())], "{key}");
+        }
+        assert_eq!(ProjectConfig::parse("[csp]\n").unwrap().csp, Csp::default());
+    }
+
+    #[test]
     fn typos_in_csp_are_errors() {
         let err = ProjectConfig::parse("[csp]\nconect = []\n").unwrap_err();
-        assert!(err.contains("conect"), "{err}");
+        assert!(err.contains("conect") && err.contains("base_uri"), "{err}");
+        let err = ProjectConfig::parse("[csp]\nconnect = \"https://a.example\"\n").unwrap_err();
+        assert!(err.contains("connect") || err.contains("sequence"), "{err}");
+        let err = ProjectConfig::parse("csp = [\"https://a.example\"]\n").unwrap_err();
+        assert!(err.contains("CSP lists"), "{err}");
     }
 }
