@@ -1,7 +1,7 @@
 //! `fastapps csp`: the domains every widget may reach, kept in `fastapps.toml`'s `[csp]`
 //! (edited in place: comments and layout stay).
 
-use anyhow::{Context as _, bail};
+use anyhow::Context as _;
 use clap::builder::PossibleValue;
 use fastapps_rules::CspKey;
 use toml_edit::{Array, DocumentMut, Item, Table, Value};
@@ -43,47 +43,11 @@ impl clap::ValueEnum for Kind {
     }
 }
 
-/// `https://API.example.com/` → `https://api.example.com`; an origin (with an optional
-/// `*.` wildcard label) or an error saying what is wrong.
+/// `https://API.example.com/` → `https://api.example.com`: the CSP domain rule of
+/// `fastapps-rules` (the one `#[widget(csp(...))]` applies at compile time), after trimming
+/// what the shell left around the argument.
 pub(crate) fn normalize_origin(input: &str) -> anyhow::Result<String> {
-    let input = input.trim();
-    let Some((scheme, rest)) = input.split_once("://") else {
-        bail!("{input:?} is not an origin: write it with its scheme, e.g. https://api.example.com");
-    };
-    let scheme = scheme.to_ascii_lowercase();
-    if scheme != "https" && scheme != "http" && scheme != "wss" && scheme != "ws" {
-        bail!("{input:?}: the scheme must be https (or http, wss, ws)");
-    }
-    let authority = rest.strip_suffix('/').unwrap_or(rest);
-    if authority.contains(['/', '?', '#', '@']) || authority.contains(char::is_whitespace) {
-        bail!("{input:?}: a CSP domain is an origin only, without path, query, fragment or user");
-    }
-    let (host, port) = match authority.rsplit_once(':') {
-        Some((host, port)) if !host.ends_with(']') || authority.starts_with('[') => {
-            if port.is_empty() || !port.bytes().all(|b| b.is_ascii_digit()) || port.parse::<u16>().is_err() {
-                bail!("{input:?}: {port:?} is not a port");
-            }
-            (host, Some(port))
-        }
-        _ => (authority, None),
-    };
-    let bare = host.strip_prefix("*.").unwrap_or(host);
-    let valid_host = !bare.is_empty()
-        && (bare.starts_with('[')
-            || bare.split('.').all(|label| {
-                !label.is_empty()
-                    && label.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
-                    && !label.starts_with('-')
-                    && !label.ends_with('-')
-            }));
-    if !valid_host {
-        bail!("{input:?}: {host:?} is not a host name");
-    }
-    let host = host.to_ascii_lowercase();
-    Ok(match port {
-        Some(port) => format!("{scheme}://{host}:{port}"),
-        None => format!("{scheme}://{host}"),
-    })
+    Ok(fastapps_rules::normalize_csp_domain(input.trim())?)
 }
 
 fn load(project: &Project) -> anyhow::Result<DocumentMut> {
@@ -185,6 +149,7 @@ mod tests {
         assert_eq!(normalize_origin("HTTPS://API.Example.com/").unwrap(), "https://api.example.com");
         assert_eq!(normalize_origin("https://*.cdn.example:8443").unwrap(), "https://*.cdn.example:8443");
         assert_eq!(normalize_origin("http://127.0.0.1:8000").unwrap(), "http://127.0.0.1:8000");
+        assert_eq!(normalize_origin("  https://[::1]:8000/ ").unwrap(), "https://[::1]:8000");
         for bad in [
             "api.example.com",
             "ftp://x.example",
@@ -194,9 +159,12 @@ mod tests {
             "https://x:99999",
             "https://-x.example",
             "javascript://x",
+            "https://a.*.example",
         ] {
             assert!(normalize_origin(bad).is_err(), "{bad}");
         }
+        let err = normalize_origin("api.example.com").unwrap_err().to_string();
+        assert!(err.contains("\"https://api.example.com\""), "{err}");
     }
 
     #[test]

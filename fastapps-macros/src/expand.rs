@@ -69,7 +69,7 @@ fn build_call(spec: &Spec, ident: &syn::Ident) -> TokenStream {
         Kind::Widget => {
             let template = &spec.template;
             // One list per CSP key, in the order of `CspKey::ALL`, as `WidgetSpec::csp` holds them.
-            let csp = spec.csp.lists.iter().map(|lits| quote!(&[#(#lits),*]));
+            let csp = spec.csp.iter().map(|domains| quote!(&[#(#domains),*]));
             let permissions = &spec.permissions;
             let domain = opt_str(&spec.domain);
             let widget_description = opt_str(&spec.widget_description);

@@ -110,12 +110,7 @@ impl CspKey {
     /// The names as a message lists them: "`connect`, `resource`, `frame`, `base_uri` or
     /// `redirect`".
     pub fn names_for_message() -> String {
-        let quoted: Vec<String> = Self::NAMES.iter().map(|name| format!("`{name}`")).collect();
-        match quoted.split_last() {
-            Some((last, [])) => last.clone(),
-            Some((last, rest)) => format!("{} or {last}", rest.join(", ")),
-            None => String::new(),
-        }
+        crate::or_list(Self::NAMES.iter().map(|name| format!("`{name}`")))
     }
 }
 

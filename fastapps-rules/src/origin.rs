@@ -108,7 +108,8 @@ impl fmt::Display for OriginError {
                 write!(f, "{input:?} is not an origin: write scheme://host[:port], e.g. \"https://api.example.com\"")
             }
             Problem::Scheme { scheme, allowed } => {
-                write!(f, "{input:?}: the scheme {scheme:?} is not allowed; use {}", allowed.join(", "))
+                let allowed = crate::or_list(allowed.iter().map(ToString::to_string));
+                write!(f, "{input:?}: the scheme {scheme:?} is not allowed; use {allowed}")
             }
             Problem::NotOriginOnly { what, origin } => {
                 write!(f, "{input:?}: {what} is an origin only, without path, query, fragment or user info")?;
@@ -421,7 +422,7 @@ mod tests {
         );
         assert_eq!(
             message("ftp://x.example"),
-            "\"ftp://x.example\": the scheme \"ftp\" is not allowed; use https, http, wss, ws"
+            "\"ftp://x.example\": the scheme \"ftp\" is not allowed; use https, http, wss or ws"
         );
         assert_eq!(message("https://x:99999"), "\"https://x:99999\": the port must be a number from 1 to 65535");
         assert!(message("https://a_b.example").contains("\"a_b.example\" is not a host name"));

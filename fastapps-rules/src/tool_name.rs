@@ -21,7 +21,7 @@ pub enum ToolNameError {
 impl fmt::Display for ToolNameError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Self::Length(0) => write!(f, "is empty; write 1 to {MAX_LEN} characters"),
+            Self::Length(0) => write!(f, "is empty; write 1 to {MAX_LEN} ASCII letters, digits, '_', '-' or '.'"),
             Self::Length(len) => write!(f, "must be 1 to {MAX_LEN} characters long (it has {len}); shorten it"),
             Self::Character(c) => write!(f, "contains {c:?}; use only ASCII letters, digits, '_', '-' and '.'"),
         }
@@ -99,6 +99,9 @@ mod tests {
             "contains ' '; use only ASCII letters, digits, '_', '-' and '.'"
         );
         assert_eq!(ToolNameError::Length(129).to_string(), "must be 1 to 128 characters long (it has 129); shorten it");
-        assert_eq!(ToolNameError::Length(0).to_string(), "is empty; write 1 to 128 characters");
+        assert_eq!(
+            ToolNameError::Length(0).to_string(),
+            "is empty; write 1 to 128 ASCII letters, digits, '_', '-' or '.'"
+        );
     }
 }

@@ -11,14 +11,16 @@
 //! redirect = ["https://checkout.example.com"]
 //! ```
 //!
-//! Sections other tools own (such as `[build]`) are ignored here.
+//! Every CSP domain is an origin (`https://api.example.com`, `wss://*.example.com:8443`),
+//! normalized as `fastapps csp` writes it. Sections other tools own (such as `[build]`) are
+//! ignored here.
 
 use std::path::Path;
 
 use serde::Deserialize;
 
 use crate::error::BuildError;
-use crate::registry::Csp;
+use crate::registry::{Csp, CspKey};
 
 /// The server's part of `fastapps.toml`.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Deserialize)]
@@ -44,16 +46,23 @@ impl ProjectConfig {
         Self::parse(&text).map_err(|e| invalid(format!("{}: {e}", path.display())))
     }
 
-    /// Parses the text of a `fastapps.toml`.
+    /// Parses the text of a `fastapps.toml`. Every CSP domain is checked and normalized by the
+    /// rule `fastapps csp` and `#[widget(csp(...))]` apply ([`fastapps_rules::origin`]), since
+    /// the file may have been edited by hand.
     pub fn parse(text: &str) -> Result<Self, String> {
-        toml::from_str(text).map_err(|e| e.to_string())
+        let mut config: Self = toml::from_str(text).map_err(|e| e.to_string())?;
+        for key in CspKey::ALL {
+            for domain in config.csp.get_mut(key) {
+                *domain = fastapps_rules::normalize_csp_domain(domain).map_err(|e| format!("[csp] {key}: {e}"))?;
+            }
+        }
+        Ok(config)
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::registry::CspKey;
 
     #[test]
     fn reads_csp_and_public_url_and_ignores_other_sections() {
@@ -74,6 +83,20 @@ mod tests {
             assert_eq!(config.csp.get(key), [format!("https://{}.example", key.index())], "{key}");
         }
         assert_eq!(ProjectConfig::parse("[csp]\n").unwrap().csp, Csp::default());
+    }
+
+    #[test]
+    fn csp_domains_are_origins_normalized() {
+        let config =
+            ProjectConfig::parse("[csp]\nconnect = [\"HTTPS://API.Example.com:443/\", \"wss://*.live.example\"]\n")
+                .unwrap();
+        assert_eq!(config.csp.connect, ["https://api.example.com", "wss://*.live.example"]);
+        let err = ProjectConfig::parse("[csp]\nresource = [\"cdn.example.com\"]\n").unwrap_err();
+        assert_eq!(
+            err,
+            "[csp] resource: \"cdn.example.com\" is not an origin: write it with its scheme, e.g. \"https://cdn.example.com\""
+        );
+        assert!(ProjectConfig::parse("[csp]\nframe = [\"https://x.example/embed\"]\n").is_err());
     }
 
     #[test]
