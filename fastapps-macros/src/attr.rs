@@ -84,7 +84,10 @@ const TOOL_KEYS: &[&str] = &[
     "open_world",
 ];
 
-const WIDGET_KEYS: &[&str] = &["template", "prefers_border", "widget_description", "csp", "domain", "permissions"];
+/// Keys only `#[widget]` takes: `assets` among them, since only a widget has HTML to find in the
+/// built assets folder.
+const WIDGET_KEYS: &[&str] =
+    &["template", "assets", "prefers_border", "widget_description", "csp", "domain", "permissions"];
 
 fn set<T>(slot: &mut Option<T>, value: T, meta: &ParseNestedMeta<'_>, key: &str) -> syn::Result<()> {
     if slot.is_some() {
