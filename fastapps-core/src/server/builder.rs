@@ -391,7 +391,7 @@ impl ServerBuilder {
         // Widget CSP, in order: each widget's own (added per widget), the project's, the
         // public URL's origin (hosted assets load from there), the builder's.
         let mut global_csp = self.project.csp.clone();
-        if let Some(origin) = self.effective_public_url().and_then(url_origin) {
+        if let Some(origin) = self.effective_public_url().and_then(crate::net::origin_of) {
             global_csp.merge(&Csp { resource: vec![origin], ..Csp::default() });
         }
         global_csp.merge(&self.widget_csp);
@@ -505,11 +505,4 @@ impl ServerBuilder {
     pub fn build(self) -> Result<Router, BuildError> {
         Ok(self.build_server()?.router())
     }
-}
-
-/// `scheme://host[:port]` of an absolute URL.
-fn url_origin(url: &str) -> Option<String> {
-    let (scheme, rest) = url.split_once("://")?;
-    let authority = rest.split(['/', '?', '#']).next().filter(|a| !a.is_empty())?;
-    Some(format!("{scheme}://{authority}"))
 }
