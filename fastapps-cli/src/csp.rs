@@ -1,82 +1,53 @@
 //! `fastapps csp`: the domains every widget may reach, kept in `fastapps.toml`'s `[csp]`
 //! (edited in place: comments and layout stay).
 
-use anyhow::{Context as _, bail};
+use anyhow::Context as _;
+use clap::builder::PossibleValue;
+use fastapps_rules::CspKey;
 use toml_edit::{Array, DocumentMut, Item, Table, Value};
 
 use crate::project::Project;
 
-/// A `[csp]` list.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
-pub(crate) enum Kind {
-    /// fetch, XHR and WebSocket targets (`connect-src`)
-    Connect,
-    /// scripts, styles, images, fonts and media (`script-src`, `img-src`, …)
-    Resource,
-    /// pages the widget may embed (`frame-src`)
-    Frame,
-    /// `<base href>` targets (`base-uri`)
-    BaseUri,
-    /// where ChatGPT may send the user (`openai/widgetCSP.redirect_domains`)
-    Redirect,
-}
+/// A `[csp]` list, as `--kind` names it: the key's name with `-` for `_` (`base-uri`), as
+/// flags are spelled; the name itself (`base_uri`) is accepted too.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Kind(pub(crate) CspKey);
 
 impl Kind {
-    pub(crate) const ALL: [Kind; 5] = [Kind::Connect, Kind::Resource, Kind::Frame, Kind::BaseUri, Kind::Redirect];
+    pub(crate) const ALL: [Kind; CspKey::ALL.len()] = {
+        let mut all = [Kind(CspKey::Connect); CspKey::ALL.len()];
+        let mut i = 0;
+        while i < all.len() {
+            all[i] = Kind(CspKey::ALL[i]);
+            i += 1;
+        }
+        all
+    };
 
     /// The key in `[csp]`.
     fn key(self) -> &'static str {
-        match self {
-            Self::Connect => "connect",
-            Self::Resource => "resource",
-            Self::Frame => "frame",
-            Self::BaseUri => "base_uri",
-            Self::Redirect => "redirect",
-        }
+        self.0.name()
     }
 }
 
-/// `https://API.example.com/` → `https://api.example.com`; an origin (with an optional
-/// `*.` wildcard label) or an error saying what is wrong.
+impl clap::ValueEnum for Kind {
+    fn value_variants<'a>() -> &'a [Self] {
+        &Self::ALL
+    }
+
+    fn to_possible_value(&self) -> Option<PossibleValue> {
+        let name = self.key();
+        let flag = name.replace('_', "-");
+        let value = if flag == name { PossibleValue::new(name) } else { PossibleValue::new(flag).alias(name) };
+        Some(value.help(self.0.meaning()))
+    }
+}
+
+/// `https://API.example.com/` → `https://api.example.com`: the CSP domain rule of
+/// `fastapps-rules` (the one `#[widget(csp(...))]` applies at compile time), after trimming
+/// what the shell left around the argument.
 pub(crate) fn normalize_origin(input: &str) -> anyhow::Result<String> {
-    let input = input.trim();
-    let Some((scheme, rest)) = input.split_once("://") else {
-        bail!("{input:?} is not an origin: write it with its scheme, e.g. https://api.example.com");
-    };
-    let scheme = scheme.to_ascii_lowercase();
-    if scheme != "https" && scheme != "http" && scheme != "wss" && scheme != "ws" {
-        bail!("{input:?}: the scheme must be https (or http, wss, ws)");
-    }
-    let authority = rest.strip_suffix('/').unwrap_or(rest);
-    if authority.contains(['/', '?', '#', '@']) || authority.contains(char::is_whitespace) {
-        bail!("{input:?}: a CSP domain is an origin only, without path, query, fragment or user");
-    }
-    let (host, port) = match authority.rsplit_once(':') {
-        Some((host, port)) if !host.ends_with(']') || authority.starts_with('[') => {
-            if port.is_empty() || !port.bytes().all(|b| b.is_ascii_digit()) || port.parse::<u16>().is_err() {
-                bail!("{input:?}: {port:?} is not a port");
-            }
-            (host, Some(port))
-        }
-        _ => (authority, None),
-    };
-    let bare = host.strip_prefix("*.").unwrap_or(host);
-    let valid_host = !bare.is_empty()
-        && (bare.starts_with('[')
-            || bare.split('.').all(|label| {
-                !label.is_empty()
-                    && label.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
-                    && !label.starts_with('-')
-                    && !label.ends_with('-')
-            }));
-    if !valid_host {
-        bail!("{input:?}: {host:?} is not a host name");
-    }
-    let host = host.to_ascii_lowercase();
-    Ok(match port {
-        Some(port) => format!("{scheme}://{host}:{port}"),
-        None => format!("{scheme}://{host}"),
-    })
+    Ok(fastapps_rules::normalize_csp_domain(input.trim())?)
 }
 
 fn load(project: &Project) -> anyhow::Result<DocumentMut> {
@@ -178,6 +149,7 @@ mod tests {
         assert_eq!(normalize_origin("HTTPS://API.Example.com/").unwrap(), "https://api.example.com");
         assert_eq!(normalize_origin("https://*.cdn.example:8443").unwrap(), "https://*.cdn.example:8443");
         assert_eq!(normalize_origin("http://127.0.0.1:8000").unwrap(), "http://127.0.0.1:8000");
+        assert_eq!(normalize_origin("  https://[::1]:8000/ ").unwrap(), "https://[::1]:8000");
         for bad in [
             "api.example.com",
             "ftp://x.example",
@@ -187,17 +159,21 @@ mod tests {
             "https://x:99999",
             "https://-x.example",
             "javascript://x",
+            "https://a.*.example",
         ] {
             assert!(normalize_origin(bad).is_err(), "{bad}");
         }
+        let err = normalize_origin("api.example.com").unwrap_err().to_string();
+        assert!(err.contains("\"https://api.example.com\""), "{err}");
     }
 
     #[test]
     fn add_keeps_comments_and_skips_duplicates() {
         let (dir, project) = project();
-        let added = add(&project, Kind::Connect, &["https://a.example".into(), "https://B.example".into()]).unwrap();
+        let added =
+            add(&project, Kind(CspKey::Connect), &["https://a.example".into(), "https://B.example".into()]).unwrap();
         assert_eq!(added, ["https://b.example"]);
-        add(&project, Kind::Resource, &["https://cdn.example".into()]).unwrap();
+        add(&project, Kind(CspKey::Resource), &["https://cdn.example".into()]).unwrap();
         let text = std::fs::read_to_string(dir.path().join("fastapps.toml")).unwrap();
         assert!(text.starts_with("# My app.\n") && text.contains("# APIs we call"), "{text}");
         // The server reads what the CLI wrote.
@@ -210,13 +186,28 @@ mod tests {
     #[test]
     fn remove_from_one_list_or_all() {
         let (_dir, project) = project();
-        add(&project, Kind::Resource, &["https://a.example".into()]).unwrap();
-        let removed = remove(&project, Some(Kind::Resource), &["https://a.example/".into()]).unwrap();
+        add(&project, Kind(CspKey::Resource), &["https://a.example".into()]).unwrap();
+        let removed = remove(&project, Some(Kind(CspKey::Resource)), &["https://a.example/".into()]).unwrap();
         assert_eq!(removed, [("resource", "https://a.example".to_owned())]);
-        add(&project, Kind::Frame, &["https://a.example".into()]).unwrap();
+        add(&project, Kind(CspKey::Frame), &["https://a.example".into()]).unwrap();
         let removed = remove(&project, None, &["https://a.example".into()]).unwrap();
         assert_eq!(removed.len(), 2);
         assert!(list(&project).unwrap().iter().all(|(_, values)| values.is_empty()));
+    }
+
+    #[test]
+    fn kinds_are_the_csp_keys_spelled_as_flags() {
+        use clap::ValueEnum as _;
+        assert_eq!(Kind::from_str("connect", false), Ok(Kind(CspKey::Connect)));
+        assert_eq!(Kind::from_str("base-uri", false), Ok(Kind(CspKey::BaseUri)));
+        assert_eq!(Kind::from_str("base_uri", false), Ok(Kind(CspKey::BaseUri)));
+        assert!(Kind::from_str("script", false).is_err());
+        let names: Vec<String> = Kind::value_variants()
+            .iter()
+            .filter_map(|k| k.to_possible_value())
+            .map(|v| v.get_name().to_owned())
+            .collect();
+        assert_eq!(names, ["connect", "resource", "frame", "base-uri", "redirect"]);
     }
 
     #[test]
@@ -224,7 +215,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         std::fs::write(dir.path().join("fastapps.toml"), "[build]\nmode = \"inline\"\n").unwrap();
         let project = Project::open(dir.path()).unwrap();
-        add(&project, Kind::BaseUri, &["https://b.example".into()]).unwrap();
+        add(&project, Kind(CspKey::BaseUri), &["https://b.example".into()]).unwrap();
         assert_eq!(list(&project).unwrap()[3], ("base_uri", vec!["https://b.example".to_owned()]));
     }
 }

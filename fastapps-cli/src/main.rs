@@ -212,7 +212,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                         eprintln!("nothing to add: every origin is listed already");
                     }
                     for origin in added {
-                        eprintln!("added {origin} to [csp] {kind:?}");
+                        eprintln!("added {origin} to [csp] {}", kind.0);
                     }
                 }
                 CspCommand::Remove { origins, kind } => {

@@ -28,8 +28,12 @@ pub fn is_loopback_host(host: &str) -> bool {
 /// assert_eq!(origin_of("ui://widget/x.html"), None);
 /// ```
 pub fn origin_of(url: &str) -> Option<String> {
-    let parsed = reqwest::Url::parse(url).ok()?;
-    matches!(parsed.scheme(), "http" | "https").then(|| parsed.origin().ascii_serialization())
+    origin_of_url(&url::Url::parse(url).ok()?)
+}
+
+/// [`origin_of`] a URL already parsed.
+pub(crate) fn origin_of_url(url: &url::Url) -> Option<String> {
+    matches!(url.scheme(), "http" | "https").then(|| url.origin().ascii_serialization())
 }
 
 #[cfg(test)]

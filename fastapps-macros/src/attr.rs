@@ -1,6 +1,7 @@
 //! Parsing the arguments of `#[widget(...)]` and `#[tool(...)]` into typed keys, each with
 //! the span of its token for error messages.
 
+use fastapps_rules::CspKey;
 use proc_macro2::{Span, TokenStream};
 use syn::meta::ParseNestedMeta;
 use syn::parse::Parser as _;
@@ -38,14 +39,10 @@ pub(crate) struct VisibilityAttr {
     pub(crate) span: Span,
 }
 
-/// `csp(connect = [...], resource = [...], frame = [...], base_uri = [...], redirect = [...])`.
+/// `csp(connect = [...], resource = [...], ...)`: one list per [`CspKey`], at its index.
 #[derive(Clone, Debug, Default)]
 pub(crate) struct CspAttr {
-    pub(crate) connect: Vec<LitStr>,
-    pub(crate) resource: Vec<LitStr>,
-    pub(crate) frame: Vec<LitStr>,
-    pub(crate) base_uri: Vec<LitStr>,
-    pub(crate) redirect: Vec<LitStr>,
+    pub(crate) lists: [Vec<LitStr>; CspKey::ALL.len()],
 }
 
 /// Every key of `#[widget]` / `#[tool]`.
@@ -87,7 +84,10 @@ const TOOL_KEYS: &[&str] = &[
     "open_world",
 ];
 
-const WIDGET_KEYS: &[&str] = &["template", "prefers_border", "widget_description", "csp", "domain", "permissions"];
+/// Keys only `#[widget]` takes: `assets` among them, since only a widget has HTML to find in the
+/// built assets folder.
+const WIDGET_KEYS: &[&str] =
+    &["template", "assets", "prefers_border", "widget_description", "csp", "domain", "permissions"];
 
 fn set<T>(slot: &mut Option<T>, value: T, meta: &ParseNestedMeta<'_>, key: &str) -> syn::Result<()> {
     if slot.is_some() {
@@ -163,28 +163,20 @@ fn visibility(meta: &ParseNestedMeta<'_>) -> syn::Result<VisibilityAttr> {
 
 fn csp(meta: &ParseNestedMeta<'_>) -> syn::Result<CspAttr> {
     let mut csp = CspAttr::default();
-    let mut seen: Vec<String> = Vec::new();
+    let mut seen = [false; CspKey::ALL.len()];
     meta.parse_nested_meta(|inner| {
-        let key = inner.path.get_ident().map(ToString::to_string).unwrap_or_default();
-        let slot = match key.as_str() {
-            "connect" => &mut csp.connect,
-            "resource" => &mut csp.resource,
-            "frame" => &mut csp.frame,
-            "base_uri" => &mut csp.base_uri,
-            "redirect" => &mut csp.redirect,
-            _ => {
-                return Err(inner.error(format_args!(
-                    "unknown CSP key `{key}`; expected `connect`, `resource`, `frame`, `base_uri` or \
-                     `redirect`: csp(connect = [\"https://api.example.com\"])"
-                )));
-            }
+        let name = inner.path.get_ident().map(ToString::to_string).unwrap_or_default();
+        let Some(key) = CspKey::from_name(&name) else {
+            return Err(inner.error(format_args!(
+                "unknown CSP key `{name}`; expected {}: csp(connect = [\"https://api.example.com\"])",
+                CspKey::names_for_message()
+            )));
         };
-        if seen.contains(&key) {
-            return Err(inner.error(format_args!("`{key}` is given twice in `csp(...)`; keep one")));
+        if std::mem::replace(&mut seen[key.index()], true) {
+            return Err(inner.error(format_args!("`{name}` is given twice in `csp(...)`; keep one")));
         }
-        seen.push(key.clone());
         let expr: Expr = inner.value()?.parse()?;
-        *slot = string_list(expr, &key)?;
+        csp.lists[key.index()] = string_list(expr, &name)?;
         Ok(())
     })?;
     Ok(csp)

@@ -68,11 +68,8 @@ fn build_call(spec: &Spec, ident: &syn::Ident) -> TokenStream {
         },
         Kind::Widget => {
             let template = &spec.template;
-            let connect = &spec.csp.connect;
-            let resource = &spec.csp.resource;
-            let frame = &spec.csp.frame;
-            let base_uri = &spec.csp.base_uri;
-            let redirect = &spec.csp.redirect;
+            // One list per CSP key, in the order of `CspKey::ALL`, as `WidgetSpec::csp` holds them.
+            let csp = spec.csp.iter().map(|domains| quote!(&[#(#domains),*]));
             let permissions = &spec.permissions;
             let domain = opt_str(&spec.domain);
             let widget_description = opt_str(&spec.widget_description);
@@ -84,11 +81,7 @@ fn build_call(spec: &Spec, ident: &syn::Ident) -> TokenStream {
                 ::fastapps_core::widget::widget_def::<#ident>(::fastapps_core::widget::WidgetSpec {
                     tool: #tool,
                     template: #template,
-                    connect_domains: &[#(#connect),*],
-                    resource_domains: &[#(#resource),*],
-                    frame_domains: &[#(#frame),*],
-                    base_uri_domains: &[#(#base_uri),*],
-                    redirect_domains: &[#(#redirect),*],
+                    csp: [#(#csp),*],
                     permissions: &[#(#permissions),*],
                     html: __fastapps_widget_html(),
                     domain: #domain,

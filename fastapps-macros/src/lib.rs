@@ -22,9 +22,12 @@ use attr::Kind;
 /// Keys (all optional): every key of `#[tool]`, plus
 ///
 /// - `template = "name"`: the HTML asset, served as `ui://widget/<name>.html` (default: the id);
+/// - `assets = "folder"`: where `fastapps build` wrote the HTML, relative to the crate
+///   (default: `assets`);
 /// - `prefers_border`: ask the host for a border;
 /// - `widget_description = "..."`: what the widget shows, for the model;
-/// - `csp(connect = [..], resource = [..], frame = [..])`: origins the widget may reach;
+/// - `csp(connect = [..], resource = [..], frame = [..], base_uri = [..], redirect = [..])`:
+///   origins the widget may reach (`https://api.example.com`, a `*.` first label allowed);
 /// - `domain = "https://..."`: a dedicated origin for the widget.
 ///
 /// ```text

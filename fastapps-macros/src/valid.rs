@@ -1,6 +1,7 @@
 //! Checks that need the whole declaration, turned into the final values the code generator
 //! emits. Every error points at the token at fault and says what to write instead.
 
+use fastapps_rules::CspKey;
 use proc_macro2::Span;
 use syn::LitStr;
 
@@ -32,9 +33,11 @@ pub(crate) struct Spec {
     pub(crate) template_explicit: bool,
     /// The built assets folder, relative to the crate (default `assets`).
     pub(crate) assets: String,
-    pub(crate) csp: CspAttr,
+    /// The CSP domains, normalized: one list per key, at its index.
+    pub(crate) csp: [Vec<String>; CspKey::ALL.len()],
     /// MCP Apps permission names.
     pub(crate) permissions: Vec<String>,
+    /// The widget's dedicated origin, normalized.
     pub(crate) domain: Option<String>,
     pub(crate) prefers_border: Option<bool>,
     pub(crate) widget_description: Option<String>,
@@ -57,17 +60,10 @@ fn snake_case(name: &str) -> String {
     out
 }
 
+/// Tool names and template names follow the MCP tool-name rule, the one the server applies to
+/// tools built at run time.
 fn check_identifier(value: &str, span: Span, what: &str) -> syn::Result<()> {
-    if value.is_empty() || value.len() > 128 {
-        return Err(syn::Error::new(span, format!("{what} must be 1 to 128 characters long")));
-    }
-    if let Some(c) = value.chars().find(|c| !(c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.'))) {
-        return Err(syn::Error::new(
-            span,
-            format!("{what} contains {c:?}; use only ASCII letters, digits, '_', '-' and '.'"),
-        ));
-    }
-    Ok(())
+    fastapps_rules::tool_name::check(value).map_err(|e| syn::Error::new(span, format!("{what} {e}")))
 }
 
 fn non_empty(lit: &Option<LitStr>, key: &str) -> syn::Result<Option<String>> {
@@ -94,19 +90,21 @@ fn status_text(lit: &Option<LitStr>, key: &str) -> syn::Result<Option<String>> {
     Ok(value)
 }
 
-fn check_origin(lit: &LitStr, what: &str) -> syn::Result<()> {
-    let value = lit.value();
-    let valid = value
-        .split_once("://")
-        .is_some_and(|(scheme, host)| !scheme.is_empty() && !host.is_empty() && !host.contains(char::is_whitespace));
-    if valid {
-        Ok(())
-    } else {
-        Err(syn::Error::new(
-            lit.span(),
-            format!("{what} {value:?} is not an origin; write e.g. \"https://api.example.com\""),
-        ))
+/// The CSP domains of each list, checked and normalized by the rule `fastapps csp` applies, so
+/// the macro refuses at compile time what the CLI refuses, and emits what the CLI would write.
+fn csp_domains(csp: &CspAttr) -> syn::Result<[Vec<String>; CspKey::ALL.len()]> {
+    let mut lists: [Vec<String>; CspKey::ALL.len()] = Default::default();
+    for key in CspKey::ALL {
+        let list = &mut lists[key.index()];
+        for lit in &csp.lists[key.index()] {
+            let origin = fastapps_rules::normalize_csp_domain(&lit.value())
+                .map_err(|e| syn::Error::new(lit.span(), format!("csp({key}): {e}")))?;
+            if !list.contains(&origin) {
+                list.push(origin);
+            }
+        }
     }
+    Ok(lists)
 }
 
 /// Validates a declaration.
@@ -175,10 +173,7 @@ pub(crate) fn validate(kind: Kind, attrs: Attrs, input: &mut Input) -> syn::Resu
         ));
     }
 
-    let csp = attrs.csp.unwrap_or_default();
-    for lit in csp.connect.iter().chain(&csp.resource).chain(&csp.frame).chain(&csp.base_uri).chain(&csp.redirect) {
-        check_origin(lit, "the CSP domain")?;
-    }
+    let csp = csp_domains(&attrs.csp.unwrap_or_default())?;
     let permissions = attrs
         .permissions
         .iter()
@@ -194,9 +189,14 @@ pub(crate) fn validate(kind: Kind, attrs: Attrs, input: &mut Input) -> syn::Resu
             )),
         })
         .collect::<syn::Result<Vec<_>>>()?;
-    if let Some(domain) = &attrs.domain {
-        check_origin(domain, "`domain`")?;
-    }
+    let domain = attrs
+        .domain
+        .as_ref()
+        .map(|lit| {
+            fastapps_rules::normalize_widget_domain(&lit.value())
+                .map_err(|e| syn::Error::new(lit.span(), format!("`domain`: {e}")))
+        })
+        .transpose()?;
 
     Ok(Spec {
         kind,
@@ -228,7 +228,7 @@ pub(crate) fn validate(kind: Kind, attrs: Attrs, input: &mut Input) -> syn::Resu
         template,
         csp,
         permissions,
-        domain: attrs.domain.map(|d| d.value()),
+        domain,
         prefers_border: attrs.prefers_border.map(|f| f.value),
         widget_description: non_empty(&attrs.widget_description, "widget_description")?,
     })

@@ -26,6 +26,19 @@ const MAX_STALE: Duration = Duration::from_secs(24 * 60 * 60);
 const MIN_REFRESH_INTERVAL: Duration = Duration::from_secs(1);
 const UNKNOWN_KID_MEMORY: Duration = Duration::from_secs(60);
 
+/// What an RSA key (of at least 2048 bits) may verify: PKCS#1 v1.5 and PSS signatures with
+/// SHA-256, SHA-384 and SHA-512.
+pub(crate) const RSA_ALGORITHMS: [Algorithm; 6] =
+    [Algorithm::RS256, Algorithm::RS384, Algorithm::RS512, Algorithm::PS256, Algorithm::PS384, Algorithm::PS512];
+
+/// What an EC key may verify: ES256 on P-256, ES384 on P-384. A JWK names its curve and gets
+/// its one algorithm; a PEM key's curve is not read here, so it gets both (a signature of the
+/// other curve's algorithm fails to verify).
+pub(crate) const EC_ALGORITHMS: [Algorithm; 2] = [Algorithm::ES256, Algorithm::ES384];
+
+/// What an Ed25519 key (an octet key pair) may verify.
+pub(crate) const EDDSA_ALGORITHMS: [Algorithm; 1] = [Algorithm::EdDSA];
+
 /// One usable verification key.
 #[derive(Clone)]
 pub(crate) struct Key {
@@ -48,29 +61,20 @@ impl Key {
                 if bits < 2048 {
                     return None;
                 }
-                vec![
-                    Algorithm::RS256,
-                    Algorithm::RS384,
-                    Algorithm::RS512,
-                    Algorithm::PS256,
-                    Algorithm::PS384,
-                    Algorithm::PS512,
-                ]
+                RSA_ALGORITHMS.to_vec()
             }
             AlgorithmParameters::EllipticCurve(ec) => match ec.curve {
                 jsonwebtoken::jwk::EllipticCurve::P256 => vec![Algorithm::ES256],
                 jsonwebtoken::jwk::EllipticCurve::P384 => vec![Algorithm::ES384],
                 _ => return None,
             },
-            AlgorithmParameters::OctetKeyPair(_) => vec![Algorithm::EdDSA],
+            AlgorithmParameters::OctetKeyPair(_) => EDDSA_ALGORITHMS.to_vec(),
             // Symmetric keys never come from a JWKS we trust (RS→HS confusion).
             _ => return None,
         };
         let algorithms = match jwk.common.key_algorithm {
-            Some(declared) => {
-                let declared = key_algorithm(declared)?;
-                fitting.contains(&declared).then(|| vec![declared])?
-            }
+            // A declared `alg` narrows the key to it, if it fits the key at all.
+            Some(declared) => vec![fitting.into_iter().find(|&alg| KeyAlgorithm::from(alg) == declared)?],
             None => fitting,
         };
         let key = DecodingKey::from_jwk(jwk).ok()?;
@@ -89,21 +93,6 @@ impl Key {
     pub(crate) fn decoding_key(&self) -> DecodingKey {
         self.key.clone()
     }
-}
-
-fn key_algorithm(alg: KeyAlgorithm) -> Option<Algorithm> {
-    Some(match alg {
-        KeyAlgorithm::RS256 => Algorithm::RS256,
-        KeyAlgorithm::RS384 => Algorithm::RS384,
-        KeyAlgorithm::RS512 => Algorithm::RS512,
-        KeyAlgorithm::PS256 => Algorithm::PS256,
-        KeyAlgorithm::PS384 => Algorithm::PS384,
-        KeyAlgorithm::PS512 => Algorithm::PS512,
-        KeyAlgorithm::ES256 => Algorithm::ES256,
-        KeyAlgorithm::ES384 => Algorithm::ES384,
-        KeyAlgorithm::EdDSA => Algorithm::EdDSA,
-        _ => return None,
-    })
 }
 
 /// Picks the key for a token: by `kid`, or the only key fit for `alg` when the token has none.
@@ -359,6 +348,26 @@ impl KeyStore {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn rsa_jwk(alg: Option<&str>) -> Jwk {
+        let mut jwk = serde_json::json!({ "kty": "RSA", "n": URL_SAFE_NO_PAD.encode([0xc5u8; 256]), "e": "AQAB" });
+        if let Some(alg) = alg {
+            jwk["alg"] = alg.into();
+        }
+        serde_json::from_value(jwk).unwrap()
+    }
+
+    #[test]
+    fn an_rsa_key_verifies_the_rsa_algorithms_or_the_one_it_declares() {
+        assert_eq!(Key::from_jwk(&rsa_jwk(None)).unwrap().algorithms, RSA_ALGORITHMS);
+        for alg in RSA_ALGORITHMS {
+            let declared = format!("{alg:?}");
+            assert_eq!(Key::from_jwk(&rsa_jwk(Some(&declared))).unwrap().algorithms, [alg], "{declared}");
+        }
+        for foreign in ["ES256", "EdDSA", "HS256", "RSA-OAEP", "none"] {
+            assert!(Key::from_jwk(&rsa_jwk(Some(foreign))).is_none(), "{foreign}");
+        }
+    }
 
     #[test]
     fn discovery_urls_follow_the_spec_order() {

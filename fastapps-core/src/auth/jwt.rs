@@ -14,7 +14,7 @@ use jsonwebtoken::{Algorithm, DecodingKey, Validation};
 use serde_json::{Map, Value};
 
 use super::fetch::FetchError;
-use super::jwks::{Key, KeyStore};
+use super::jwks::{EC_ALGORITHMS, EDDSA_ALGORITHMS, Key, KeyStore, RSA_ALGORITHMS};
 use super::{BoxError, BoxFuture, KeySource, TokenVerifier, VerifyError};
 use crate::context::AccessToken;
 
@@ -122,21 +122,9 @@ impl JwtVerifier {
     /// Verifies with this PEM public key (RSA, EC or Ed25519) instead of a JWKS.
     pub fn public_key_pem(self, pem: &[u8]) -> Result<Self, jsonwebtoken::errors::Error> {
         let key = DecodingKey::from_rsa_pem(pem)
-            .map(|k| {
-                (
-                    k,
-                    vec![
-                        Algorithm::RS256,
-                        Algorithm::RS384,
-                        Algorithm::RS512,
-                        Algorithm::PS256,
-                        Algorithm::PS384,
-                        Algorithm::PS512,
-                    ],
-                )
-            })
-            .or_else(|_| DecodingKey::from_ec_pem(pem).map(|k| (k, vec![Algorithm::ES256, Algorithm::ES384])))
-            .or_else(|_| DecodingKey::from_ed_pem(pem).map(|k| (k, vec![Algorithm::EdDSA])))?;
+            .map(|k| (k, RSA_ALGORITHMS.to_vec()))
+            .or_else(|_| DecodingKey::from_ec_pem(pem).map(|k| (k, EC_ALGORITHMS.to_vec())))
+            .or_else(|_| DecodingKey::from_ed_pem(pem).map(|k| (k, EDDSA_ALGORITHMS.to_vec())))?;
         Ok(self.edit(|i| i.keys = Keys::Fixed(vec![Key::fixed(key.0, key.1)])))
     }
 

@@ -32,7 +32,7 @@ pub use resource::{ResourceDef, ResourceRequest, ResourceTemplateDef};
 pub(crate) use security::Refusal;
 pub use security::Security;
 pub use tool::ToolDef;
-pub use widget_template::{Csp, WidgetDialect, WidgetHtml, WidgetTemplate};
+pub use widget_template::{Csp, CspKey, WidgetDialect, WidgetHtml, WidgetTemplate};
 
 pub(crate) use param_headers::{ParamHeader, ParamKind};
 pub(crate) use uri_template::UriTemplate;
@@ -182,8 +182,9 @@ impl Registry {
             }
         }
         for def in &mut tools {
-            tool::check_tool_name(&def.tool.name)
-                .map_err(|reason| BuildError::InvalidToolName { name: def.tool.name.clone(), reason })?;
+            // The rule `#[tool]` and `#[widget]` apply at compile time, for tools built at run time.
+            fastapps_rules::tool_name::check(&def.tool.name)
+                .map_err(|e| BuildError::InvalidToolName { name: def.tool.name.clone(), reason: e.to_string() })?;
             if let Some(field) = def.bad_schema {
                 return Err(BuildError::SchemaNotObject { tool: def.tool.name.clone(), field });
             }

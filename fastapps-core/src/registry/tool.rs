@@ -163,29 +163,3 @@ impl ToolDef {
         &self.security
     }
 }
-
-/// Checks a tool name against the spec's rule: 1–128 characters of `[A-Za-z0-9_.-]`.
-pub(crate) fn check_tool_name(name: &str) -> Result<(), String> {
-    if name.is_empty() || name.len() > 128 {
-        return Err(format!("must be 1 to 128 characters long (it has {})", name.chars().count()));
-    }
-    match name.chars().find(|c| !(c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-'))) {
-        Some(c) => Err(format!("contains {c:?}; use only letters, digits, '_', '.' and '-'")),
-        None => Ok(()),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn tool_names_follow_the_spec() {
-        assert!(check_tool_name("test_simple_text").is_ok());
-        assert!(check_tool_name("pizza-carousel.v2").is_ok());
-        assert!(check_tool_name("").is_err());
-        assert!(check_tool_name("has space").is_err());
-        assert!(check_tool_name("slash/name").is_err());
-        assert!(check_tool_name(&"x".repeat(129)).is_err());
-    }
-}

@@ -408,8 +408,8 @@ impl ServerBuilder {
         let origins = self.origin_policy()?;
         // Widget CSP, in order: each widget's own (added per widget), the project's, the
         // public URL's origin (hosted assets load from there), the builder's.
-        let mut global_csp: Csp = self.project.csp.clone().into();
-        if let Some(origin) = self.effective_public_url().and_then(url_origin) {
+        let mut global_csp = self.project.csp.clone();
+        if let Some(origin) = self.effective_public_url().and_then(crate::net::origin_of) {
             global_csp.merge(&Csp { resource: vec![origin], ..Csp::default() });
         }
         global_csp.merge(&self.widget_csp);
@@ -534,11 +534,4 @@ impl ServerBuilder {
     pub fn build(self) -> Result<Router, BuildError> {
         Ok(self.build_server()?.router())
     }
-}
-
-/// `scheme://host[:port]` of an absolute URL.
-fn url_origin(url: &str) -> Option<String> {
-    let (scheme, rest) = url.split_once("://")?;
-    let authority = rest.split(['/', '?', '#']).next().filter(|a| !a.is_empty())?;
-    Some(format!("{scheme}://{authority}"))
 }

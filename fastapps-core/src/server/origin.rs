@@ -10,6 +10,9 @@ use std::collections::HashSet;
 
 use http::HeaderMap;
 use http::header::{HOST, ORIGIN};
+use url::Url;
+
+use crate::net::origin_of_url;
 
 /// The `Host`/`Origin` allow-lists.
 #[derive(Clone, Debug, Default)]
@@ -45,6 +48,10 @@ impl Refusal {
 const LOOPBACK_HOSTS: [&str; 3] = ["localhost", "127.0.0.1", "[::1]"];
 
 /// Splits `host[:port]` (IPv6 in brackets) into host and optional port.
+///
+/// `Host` headers and `allowed_hosts` entries are authorities, not URLs: they are matched as
+/// written (in lower case) against the allow-list, so no parser's repairs can make a foreign
+/// host match; this split is all the matching needs.
 fn split_host_port(authority: &str) -> (&str, Option<&str>) {
     if authority.starts_with('[') {
         return match authority.find(']') {
@@ -58,25 +65,23 @@ fn split_host_port(authority: &str) -> (&str, Option<&str>) {
     }
 }
 
-/// Normalizes an origin (`scheme://host[:port]`): lower case, no default port, no trailing
-/// slash. `None` for anything that is not such an origin (including `null`).
+/// `origin` parsed, when it is an `http(s)` origin and nothing more (`scheme://host[:port]`,
+/// with at most a trailing `/`), as browsers send `Origin` and as allow-lists are written.
+fn parse_origin(origin: &str) -> Option<Url> {
+    let url = Url::parse(origin.trim()).ok()?;
+    let origin_only = url.path() == "/"
+        && url.query().is_none()
+        && url.fragment().is_none()
+        && url.username().is_empty()
+        && url.password().is_none();
+    origin_only.then_some(url)
+}
+
+/// Normalizes an origin (`scheme://host[:port]`) as browsers serialize it: lower case, no
+/// default port, no trailing slash. `None` for anything that is not such an origin (including
+/// `null`).
 pub(crate) fn normalize_origin(origin: &str) -> Option<String> {
-    let origin = origin.trim().trim_end_matches('/').to_ascii_lowercase();
-    let (scheme, authority) = origin.split_once("://")?;
-    if !matches!(scheme, "http" | "https") || authority.is_empty() || authority.contains(['/', '?', '#', '@']) {
-        return None;
-    }
-    let (host, port) = split_host_port(authority);
-    if host.is_empty() {
-        return None;
-    }
-    match (scheme, port) {
-        ("http", Some("80")) | ("https", Some("443")) | (_, None) => Some(format!("{scheme}://{host}")),
-        (_, Some(port)) if !port.is_empty() && port.bytes().all(|b| b.is_ascii_digit()) => {
-            Some(format!("{scheme}://{host}:{port}"))
-        }
-        _ => None,
-    }
+    origin_of_url(&parse_origin(origin)?)
 }
 
 impl OriginPolicy {
@@ -114,16 +119,17 @@ impl OriginPolicy {
 
     /// Allows the host and origin of a public URL such as `https://app.example.com/mcp`.
     pub(crate) fn allow_public_url(&mut self, url: &str) -> Result<(), String> {
-        let (scheme, rest) = url
-            .split_once("://")
-            .ok_or_else(|| format!("{url:?} is not an absolute URL; write e.g. https://app.example.com"))?;
-        let authority = rest.split(['/', '?', '#']).next().unwrap_or_default();
-        let origin = format!("{scheme}://{authority}");
-        self.allow_origin(&origin).map_err(|_| format!("{url:?} is not an http(s) URL"))?;
-        let (host, port) = split_host_port(authority);
-        // The Host header carries the port only when it is not the scheme's default.
+        let parsed = Url::parse(url)
+            .map_err(|_| format!("{url:?} is not an absolute URL; write e.g. https://app.example.com"))?;
+        let origin = origin_of_url(&parsed)
+            .filter(|_| parsed.username().is_empty() && parsed.password().is_none())
+            .ok_or_else(|| format!("{url:?} is not an http(s) URL"))?;
+        self.origins.insert(origin);
+        let host = parsed.host_str().unwrap_or_default();
         self.allow_host(host)?;
-        if let Some(port) = port {
+        // The Host header carries the port only when it is not the scheme's default (which
+        // `url` leaves out).
+        if let Some(port) = parsed.port() {
             self.allow_host(&format!("{host}:{port}"))?;
         }
         Ok(())
@@ -133,13 +139,9 @@ impl OriginPolicy {
         if self.any_origin {
             return true;
         }
-        let Some(normalized) = normalize_origin(origin) else { return false };
-        if self.origins.contains(&normalized) {
-            return true;
-        }
-        let authority = normalized.split_once("://").map_or("", |(_, a)| a);
-        let (host, _) = split_host_port(authority);
-        self.is_loopback_allowed(host)
+        let Some(url) = parse_origin(origin) else { return false };
+        let Some(normalized) = origin_of_url(&url) else { return false };
+        self.origins.contains(&normalized) || url.host_str().is_some_and(|host| self.is_loopback_allowed(host))
     }
 
     fn host_allowed(&self, authority: &str) -> bool {
@@ -231,6 +233,56 @@ mod tests {
         p.allow_public_url("http://10.0.0.5:8080").unwrap();
         assert!(p.check(&headers(Some("10.0.0.5:8080"), Some("http://10.0.0.5:8080")), None).is_ok());
         assert!(p.allow_public_url("app.example.com").is_err());
+    }
+
+    #[test]
+    fn origins_are_normalized_as_browsers_send_them() {
+        for (origin, normalized) in [
+            ("https://app.example.com", "https://app.example.com"),
+            ("HTTPS://App.Example.com/", "https://app.example.com"),
+            ("https://app.example.com:443", "https://app.example.com"),
+            ("http://app.example.com:80", "http://app.example.com"),
+            ("http://app.example.com:443", "http://app.example.com:443"),
+            ("http://127.0.0.1:3000", "http://127.0.0.1:3000"),
+            ("http://[::1]:8000", "http://[::1]:8000"),
+            ("https://[0:0:0:0:0:0:0:1]:443", "https://[::1]"),
+            ("https://bücher.example", "https://xn--bcher-kva.example"),
+            (" https://app.example.com ", "https://app.example.com"),
+        ] {
+            assert_eq!(normalize_origin(origin).as_deref(), Some(normalized), "{origin}");
+        }
+        for bad in [
+            "null",
+            "",
+            "app.example.com",
+            "ws://app.example.com",
+            "https://",
+            "https://app.example.com/mcp",
+            "https://app.example.com?x",
+            "https://app.example.com#x",
+            "https://user@app.example.com",
+            "https://user:pw@app.example.com",
+            "https://app.example.com:99999",
+            "https://app.example.com:x",
+            "https://[::1",
+        ] {
+            assert_eq!(normalize_origin(bad), None, "{bad}");
+        }
+    }
+
+    #[test]
+    fn a_public_url_with_a_port_or_an_ipv6_host() {
+        let mut p = OriginPolicy::loopback();
+        p.allow_public_url("https://app.example.com:8443/mcp?x=1").unwrap();
+        assert!(p.check(&headers(Some("app.example.com:8443"), Some("https://app.example.com:8443")), None).is_ok());
+        assert!(p.check(&headers(Some("app.example.com"), Some("https://app.example.com")), None).is_err());
+        let mut p = OriginPolicy::loopback();
+        p.allow_public_url("http://[fd00::5]:8080/mcp").unwrap();
+        assert!(p.check(&headers(Some("[fd00::5]:8080"), Some("http://[fd00::5]:8080")), None).is_ok());
+        assert!(p.has_non_loopback_host());
+        assert!(OriginPolicy::loopback().allow_public_url("ftp://app.example.com").is_err());
+        assert!(OriginPolicy::loopback().allow_public_url("https://user:pw@app.example.com").is_err());
+        assert!(OriginPolicy::loopback().allow_public_url("localhost:8000").is_err());
     }
 
     #[test]

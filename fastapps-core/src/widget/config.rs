@@ -11,14 +11,16 @@
 //! redirect = ["https://checkout.example.com"]
 //! ```
 //!
-//! Sections other tools own (such as `[build]`) are ignored here.
+//! Every CSP domain is an origin (`https://api.example.com`, `wss://*.example.com:8443`),
+//! normalized as `fastapps csp` writes it. Sections other tools own (such as `[build]`) are
+//! ignored here.
 
 use std::path::Path;
 
 use serde::Deserialize;
 
 use crate::error::BuildError;
-use crate::registry::Csp;
+use crate::registry::{Csp, CspKey};
 
 /// The server's part of `fastapps.toml`.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Deserialize)]
@@ -31,32 +33,9 @@ pub struct ProjectConfig {
     pub csp: CspConfig,
 }
 
-/// `[csp]` of `fastapps.toml`.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct CspConfig {
-    /// `connect` domains.
-    #[serde(default)]
-    pub connect: Vec<String>,
-    /// `resource` domains.
-    #[serde(default)]
-    pub resource: Vec<String>,
-    /// `frame` domains.
-    #[serde(default)]
-    pub frame: Vec<String>,
-    /// `base_uri` domains.
-    #[serde(default)]
-    pub base_uri: Vec<String>,
-    /// `redirect` domains.
-    #[serde(default)]
-    pub redirect: Vec<String>,
-}
-
-impl From<CspConfig> for Csp {
-    fn from(c: CspConfig) -> Self {
-        Self { connect: c.connect, resource: c.resource, frame: c.frame, base_uri: c.base_uri, redirect: c.redirect }
-    }
-}
+/// `[csp]` of `fastapps.toml`: the widget [`Csp`] itself, read from a table with one list per
+/// [`CspKey`](crate::registry::CspKey) name; any other key is an error.
+pub type CspConfig = Csp;
 
 impl ProjectConfig {
     /// Reads and parses a `fastapps.toml`.
@@ -67,9 +46,17 @@ impl ProjectConfig {
         Self::parse(&text).map_err(|e| invalid(format!("{}: {e}", path.display())))
     }
 
-    /// Parses the text of a `fastapps.toml`.
+    /// Parses the text of a `fastapps.toml`. Every CSP domain is checked and normalized by the
+    /// rule `fastapps csp` and `#[widget(csp(...))]` apply ([`fastapps_rules::origin`]), since
+    /// the file may have been edited by hand.
     pub fn parse(text: &str) -> Result<Self, String> {
-        toml::from_str(text).map_err(|e| e.to_string())
+        let mut config: Self = toml::from_str(text).map_err(|e| e.to_string())?;
+        for key in CspKey::ALL {
+            for domain in config.csp.get_mut(key) {
+                *domain = fastapps_rules::normalize_csp_domain(domain).map_err(|e| format!("[csp] {key}: {e}"))?;
+            }
+        }
+        Ok(config)
     }
 }
 
@@ -88,8 +75,37 @@ mod tests {
     }
 
     #[test]
+    fn every_csp_list_is_read_by_its_name() {
+        let lists: String =
+            CspKey::ALL.iter().map(|key| format!("{key} = [\"https://{}.example\"]\n", key.index())).collect();
+        let config = ProjectConfig::parse(&format!("[csp]\n{lists}")).unwrap();
+        for key in CspKey::ALL {
+            assert_eq!(config.csp.get(key), [format!("https://{}.example", key.index())], "{key}");
+        }
+        assert_eq!(ProjectConfig::parse("[csp]\n").unwrap().csp, Csp::default());
+    }
+
+    #[test]
+    fn csp_domains_are_origins_normalized() {
+        let config =
+            ProjectConfig::parse("[csp]\nconnect = [\"HTTPS://API.Example.com:443/\", \"wss://*.live.example\"]\n")
+                .unwrap();
+        assert_eq!(config.csp.connect, ["https://api.example.com", "wss://*.live.example"]);
+        let err = ProjectConfig::parse("[csp]\nresource = [\"cdn.example.com\"]\n").unwrap_err();
+        assert_eq!(
+            err,
+            "[csp] resource: \"cdn.example.com\" is not an origin: write it with its scheme, e.g. \"https://cdn.example.com\""
+        );
+        assert!(ProjectConfig::parse("[csp]\nframe = [\"https://x.example/embed\"]\n").is_err());
+    }
+
+    #[test]
     fn typos_in_csp_are_errors() {
         let err = ProjectConfig::parse("[csp]\nconect = []\n").unwrap_err();
-        assert!(err.contains("conect"), "{err}");
+        assert!(err.contains("conect") && err.contains("base_uri"), "{err}");
+        let err = ProjectConfig::parse("[csp]\nconnect = \"https://a.example\"\n").unwrap_err();
+        assert!(err.contains("connect") || err.contains("sequence"), "{err}");
+        let err = ProjectConfig::parse("csp = [\"https://a.example\"]\n").unwrap_err();
+        assert!(err.contains("CSP lists"), "{err}");
     }
 }

@@ -42,7 +42,7 @@ pub(crate) use resource::{WidgetSettings, add_widget_resources};
 
 use crate::context::Context;
 use crate::protocol::Meta;
-use crate::registry::{Csp, ToolDef, WidgetHtml, WidgetTemplate};
+use crate::registry::{Csp, CspKey, ToolDef, WidgetHtml, WidgetTemplate};
 use crate::tool::{ToolSpec, WidgetOutput, input_schema, parse_arguments};
 
 /// A widget whose arguments are `Self`. Implement it for a struct marked `#[widget(...)]`.
@@ -64,16 +64,8 @@ pub struct WidgetSpec {
     pub tool: ToolSpec,
     /// Asset name of the HTML template (default: the id).
     pub template: &'static str,
-    /// `csp(connect = [...])`
-    pub connect_domains: &'static [&'static str],
-    /// `csp(resource = [...])`
-    pub resource_domains: &'static [&'static str],
-    /// `csp(frame = [...])`
-    pub frame_domains: &'static [&'static str],
-    /// `csp(base_uri = [...])`
-    pub base_uri_domains: &'static [&'static str],
-    /// `csp(redirect = [...])`
-    pub redirect_domains: &'static [&'static str],
+    /// `csp(...)`: one list per [`CspKey`], in the order of [`CspKey::ALL`].
+    pub csp: [&'static [&'static str]; CspKey::ALL.len()],
     /// `permissions = [...]`
     pub permissions: &'static [&'static str],
     /// The HTML, as the macro found it at compile time.
@@ -90,12 +82,12 @@ impl WidgetSpec {
     fn template(&self) -> WidgetTemplate {
         let owned = |list: &[&str]| list.iter().map(|d| (*d).to_owned()).collect();
         WidgetTemplate {
-            csp: Csp {
-                connect: owned(self.connect_domains),
-                resource: owned(self.resource_domains),
-                frame: owned(self.frame_domains),
-                base_uri: owned(self.base_uri_domains),
-                redirect: owned(self.redirect_domains),
+            csp: {
+                let mut csp = Csp::default();
+                for key in CspKey::ALL {
+                    *csp.get_mut(key) = owned(self.csp[key.index()]);
+                }
+                csp
             },
             domain: self.domain.map(str::to_owned),
             prefers_border: self.prefers_border,

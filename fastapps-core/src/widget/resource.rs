@@ -39,20 +39,17 @@ fn list(domains: &[String]) -> Value {
 fn content_meta(template: &WidgetTemplate, csp: &Csp) -> Meta {
     let mut ui = Map::new();
     let mut ui_csp = Map::new();
-    ui_csp.insert("connectDomains".into(), list(&csp.connect));
-    ui_csp.insert("resourceDomains".into(), list(&csp.resource));
     let mut openai_csp = Map::new();
-    openai_csp.insert("connect_domains".into(), list(&csp.connect));
-    openai_csp.insert("resource_domains".into(), list(&csp.resource));
-    if !csp.frame.is_empty() {
-        ui_csp.insert("frameDomains".into(), list(&csp.frame));
-        openai_csp.insert("frame_domains".into(), list(&csp.frame));
-    }
-    if !csp.base_uri.is_empty() {
-        ui_csp.insert("baseUriDomains".into(), list(&csp.base_uri));
-    }
-    if !csp.redirect.is_empty() {
-        openai_csp.insert("redirect_domains".into(), list(&csp.redirect));
+    for (key, domains) in csp.iter() {
+        if domains.is_empty() && !key.always_emitted() {
+            continue;
+        }
+        if let Some(field) = key.mcp_apps_field() {
+            ui_csp.insert(field.into(), list(domains));
+        }
+        if let Some(field) = key.apps_sdk_field() {
+            openai_csp.insert(field.into(), list(domains));
+        }
     }
     ui.insert("csp".into(), Value::Object(ui_csp));
     let mut meta = Meta::new();
