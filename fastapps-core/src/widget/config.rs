@@ -37,23 +37,30 @@ pub struct ProjectConfig {
 /// [`CspKey`](crate::registry::CspKey) name; any other key is an error.
 pub type CspConfig = Csp;
 
+fn invalid(reason: impl std::fmt::Display) -> BuildError {
+    BuildError::InvalidSetting { setting: "fastapps.toml", reason: reason.to_string() }
+}
+
 impl ProjectConfig {
     /// Reads and parses a `fastapps.toml`.
     pub fn load(path: &Path) -> Result<Self, BuildError> {
-        let invalid = |reason: String| BuildError::InvalidSetting { setting: "fastapps.toml", reason };
         let text =
-            std::fs::read_to_string(path).map_err(|e| invalid(format!("cannot read {}: {e}", path.display())))?;
-        Self::parse(&text).map_err(|e| invalid(format!("{}: {e}", path.display())))
+            std::fs::read_to_string(path).map_err(|e| invalid(format_args!("cannot read {}: {e}", path.display())))?;
+        Self::parse(&text).map_err(|e| match e {
+            BuildError::InvalidSetting { reason, .. } => invalid(format_args!("{}: {reason}", path.display())),
+            other => other,
+        })
     }
 
     /// Parses the text of a `fastapps.toml`. Every CSP domain is checked and normalized by the
     /// rule `fastapps csp` and `#[widget(csp(...))]` apply ([`fastapps_rules::origin`]), since
     /// the file may have been edited by hand.
-    pub fn parse(text: &str) -> Result<Self, String> {
-        let mut config: Self = toml::from_str(text).map_err(|e| e.to_string())?;
+    pub fn parse(text: &str) -> Result<Self, BuildError> {
+        let mut config: Self = toml::from_str(text).map_err(invalid)?;
         for key in CspKey::ALL {
             for domain in config.csp.get_mut(key) {
-                *domain = fastapps_rules::normalize_csp_domain(domain).map_err(|e| format!("[csp] {key}: {e}"))?;
+                *domain = fastapps_rules::normalize_csp_domain(domain)
+                    .map_err(|e| invalid(format_args!("[csp] {key}: {e}")))?;
             }
         }
         Ok(config)
@@ -91,9 +98,9 @@ mod tests {
             ProjectConfig::parse("[csp]\nconnect = [\"HTTPS://API.Example.com:443/\", \"wss://*.live.example\"]\n")
                 .unwrap();
         assert_eq!(config.csp.connect, ["https://api.example.com", "wss://*.live.example"]);
-        let err = ProjectConfig::parse("[csp]\nresource = [\"cdn.example.com\"]\n").unwrap_err();
+        let err = ProjectConfig::parse("[csp]\nresource = [\"cdn.example.com\"]\n").unwrap_err().to_string();
         assert_eq!(
-            err,
+            err.trim_start_matches("invalid setting `fastapps.toml`: "),
             "[csp] resource: \"cdn.example.com\" is not an origin: write it with its scheme, e.g. \"https://cdn.example.com\""
         );
         assert!(ProjectConfig::parse("[csp]\nframe = [\"https://x.example/embed\"]\n").is_err());
@@ -101,11 +108,11 @@ mod tests {
 
     #[test]
     fn typos_in_csp_are_errors() {
-        let err = ProjectConfig::parse("[csp]\nconect = []\n").unwrap_err();
+        let err = ProjectConfig::parse("[csp]\nconect = []\n").unwrap_err().to_string();
         assert!(err.contains("conect") && err.contains("base_uri"), "{err}");
-        let err = ProjectConfig::parse("[csp]\nconnect = \"https://a.example\"\n").unwrap_err();
+        let err = ProjectConfig::parse("[csp]\nconnect = \"https://a.example\"\n").unwrap_err().to_string();
         assert!(err.contains("connect") || err.contains("sequence"), "{err}");
-        let err = ProjectConfig::parse("csp = [\"https://a.example\"]\n").unwrap_err();
+        let err = ProjectConfig::parse("csp = [\"https://a.example\"]\n").unwrap_err().to_string();
         assert!(err.contains("CSP lists"), "{err}");
     }
 }
