@@ -46,6 +46,13 @@ pub enum ServeError {
     Io(#[from] std::io::Error),
 }
 
+/// So that a `main` returning `fastapps_core::Result` can `?` the serving.
+impl From<ServeError> for crate::error::Error {
+    fn from(error: ServeError) -> Self {
+        Self::new(error)
+    }
+}
+
 /// Resolves on Ctrl-C or, on Unix, SIGTERM.
 async fn shutdown_signal() {
     let ctrl_c = async {
