@@ -79,7 +79,7 @@ pub(crate) fn add_widget(
     if !mod_rs.is_file() {
         bail!(
             "{} does not exist: `fastapps create` adds widgets as modules of src/widgets/ (declare `mod widgets;` \
-             in src/main.rs and create src/widgets/mod.rs)",
+             in src/lib.rs and create src/widgets/mod.rs)",
             mod_rs.display()
         );
     }

@@ -48,14 +48,20 @@ impl Framework {
         Ok(Self::Checkout(root))
     }
 
-    /// The dependency on the framework crate `name` as written in the new `Cargo.toml`.
-    fn dependency(&self, name: &str) -> String {
-        match self {
+    /// The dependency on the framework crate `name` (with `features`) as written in the new
+    /// `Cargo.toml`.
+    fn dependency(&self, name: &str, features: &[&str]) -> String {
+        let source = match self {
             Self::Checkout(root) => {
-                let path = root.join(name);
-                format!("{{ path = {} }}", toml_edit::Value::from(path.to_string_lossy().into_owned()))
+                format!("path = {}", toml_edit::Value::from(root.join(name).to_string_lossy().into_owned()))
             }
-            Self::Registry => format!("\"{}\"", env!("CARGO_PKG_VERSION")),
+            Self::Registry => format!("version = \"{}\"", env!("CARGO_PKG_VERSION")),
+        };
+        if features.is_empty() {
+            format!("{{ {source} }}")
+        } else {
+            let features: Vec<String> = features.iter().map(|f| format!("\"{f}\"")).collect();
+            format!("{{ {source}, features = [{}] }}", features.join(", "))
         }
     }
 }
@@ -81,11 +87,16 @@ pub(crate) async fn init(options: Init) -> anyhow::Result<PathBuf> {
         }
     }
     let npm_name = name.to_lowercase().replace('_', "-");
-    let (core, oauth) = (framework.dependency("fastapps-core"), framework.dependency("fastapps-oauth"));
+    let crate_name = name.replace('-', "_");
+    let core = framework.dependency("fastapps-core", &[]);
+    let core_testing = framework.dependency("fastapps-core", &["testing"]);
+    let oauth = framework.dependency("fastapps-oauth", &[]);
     let vars = [
         ("name", name.as_str()),
+        ("crate_name", crate_name.as_str()),
         ("npm_name", npm_name.as_str()),
         ("fastapps_core", core.as_str()),
+        ("fastapps_core_testing", core_testing.as_str()),
         ("fastapps_oauth", oauth.as_str()),
     ];
     for file in PROJECT {
@@ -170,8 +181,13 @@ mod tests {
         assert!(Framework::choose(Some("/nonexistent".into())).is_err());
         // Built from this checkout, the CLI finds it by itself.
         assert_eq!(Framework::choose(None).unwrap(), Framework::Checkout(checkout()));
-        assert_eq!(Framework::Registry.dependency("fastapps-oauth"), format!("\"{}\"", env!("CARGO_PKG_VERSION")));
-        let checkout_dependency = Framework::Checkout(checkout()).dependency("fastapps-oauth");
+        let version = env!("CARGO_PKG_VERSION");
+        assert_eq!(Framework::Registry.dependency("fastapps-oauth", &[]), format!("{{ version = \"{version}\" }}"));
+        assert_eq!(
+            Framework::Registry.dependency("fastapps-core", &["testing"]),
+            format!("{{ version = \"{version}\", features = [\"testing\"] }}")
+        );
+        let checkout_dependency = Framework::Checkout(checkout()).dependency("fastapps-oauth", &[]);
         assert!(checkout_dependency.starts_with("{ path = ") && checkout_dependency.contains("fastapps-oauth"));
     }
 }

@@ -19,6 +19,7 @@ pub(crate) const PROJECT: &[ProjectFile] = project_files![
     // Not named Cargo.toml: cargo would take the folder for a package of its own and leave it
     // out of this crate's package.
     "Cargo.toml" => "project/Cargo.toml.tmpl",
+    "src/lib.rs" => "project/lib.rs",
     "src/main.rs" => "project/main.rs",
     "src/tools.rs" => "project/tools.rs",
     "src/widgets/mod.rs" => "project/widgets_mod.rs",

@@ -2,7 +2,7 @@
 //! `fastapps create` write them into a new project, with one widget of each template.
 //!
 //! The templates hold placeholders where Rust needs names (`pub struct {{struct}}`), so they
-//! compile only rendered. `src/main.rs` and `tests/server.rs` include the rendered files:
+//! compile only rendered. `src/lib.rs`, `src/main.rs` and `tests/server.rs` include the rendered files:
 //! compiling them here, in the workspace's own build, costs seconds, where a nested `cargo
 //! build` of a generated project would compile the framework again with other features. The values filled in are those the
 //! CLI would write (`fastapps-cli/src/init.rs`, `create.rs`); a placeholder left unfilled, a
@@ -18,6 +18,7 @@ const NAME: &str = "template-project";
 
 /// The Rust files of the project template: the template and where `fastapps init` writes it.
 const PROJECT: &[(&str, &str)] = &[
+    ("project/lib.rs", "src/lib.rs"),
     ("project/main.rs", "src/main.rs"),
     ("project/tools.rs", "src/tools.rs"),
     ("project/widgets_mod.rs", "src/widgets/mod.rs"),
@@ -46,7 +47,8 @@ fn main() {
     check_every_template_is_rendered(&templates);
     check_dependencies(&templates, &manifest_dir);
 
-    let vars = [("name", NAME)];
+    let crate_name = NAME.replace('-', "_");
+    let vars = [("name", NAME), ("crate_name", crate_name.as_str())];
     for (template, path) in PROJECT {
         let mut text = render(&read(&templates.join(template)), &vars, template);
         if *path == "src/widgets/mod.rs" {
@@ -56,7 +58,7 @@ fn main() {
                 writeln!(text, "mod {name};").expect("writing to a String");
             }
         }
-        if matches!(*path, "src/main.rs" | "tests/server.rs") {
+        if matches!(*path, "src/lib.rs" | "src/main.rs" | "tests/server.rs") {
             // Included with `include!`, which takes items only: the crate docs become comments.
             text = text
                 .lines()
@@ -132,6 +134,7 @@ fn check_dependencies(templates: &Path, manifest_dir: &Path) {
     let vars = [
         ("name", NAME),
         ("fastapps_core", "{ path = \"../../fastapps-core\" }"),
+        ("fastapps_core_testing", "{ path = \"../../fastapps-core\", features = [\"testing\"] }"),
         ("fastapps_oauth", "{ path = \"../../fastapps-oauth\" }"),
     ];
     let template = render(&read(&templates.join("project/Cargo.toml.tmpl")), &vars, "project/Cargo.toml.tmpl");

@@ -1,4 +1,3 @@
-//! The generated project's `src/main.rs`, rendered by build.rs from the CLI's template; its
-//! modules (`src/tools.rs`, `src/widgets/`) are found beside it in `OUT_DIR`.
+//! The generated project's `src/main.rs`, rendered by build.rs from the CLI's template.
 
 include!(concat!(env!("OUT_DIR"), "/src/main.rs"));

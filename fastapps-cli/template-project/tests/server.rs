@@ -1,4 +1,4 @@
 //! The generated project's own tests (`tests/server.rs`), rendered by build.rs from the CLI's
-//! template: they start this package's binary and call it the way a host does.
+//! template: they drive the project's server in process, as a host sees it.
 
 include!(concat!(env!("OUT_DIR"), "/tests/server.rs"));
