@@ -530,8 +530,9 @@ impl ServerBuilder {
         })
     }
 
-    /// Builds the server and returns its axum [`Router`].
-    pub fn build(self) -> Result<Router, BuildError> {
+    /// Builds the server and returns its axum [`Router`], to serve or nest as any router
+    /// ([`build_server`](Self::build_server) returns the server itself).
+    pub fn build_router(self) -> Result<Router, BuildError> {
         Ok(self.build_server()?.router())
     }
 }

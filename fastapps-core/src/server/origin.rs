@@ -25,14 +25,14 @@ pub(crate) struct OriginPolicy {
     any_host: bool,
 }
 
-/// Why a request was refused.
+/// Why a request was refused with 403: its `Host` or `Origin` is not allowed.
 #[derive(Debug, PartialEq, Eq)]
-pub(crate) enum Refusal {
+pub(crate) enum Forbidden {
     Host(String),
     Origin(String),
 }
 
-impl Refusal {
+impl Forbidden {
     pub(crate) fn message(&self) -> String {
         match self {
             Self::Host(host) => format!(
@@ -163,17 +163,17 @@ impl OriginPolicy {
     }
 
     /// Checks a request's `Host` (or URI authority) and `Origin`.
-    pub(crate) fn check(&self, headers: &HeaderMap, uri_authority: Option<&str>) -> Result<(), Refusal> {
+    pub(crate) fn check(&self, headers: &HeaderMap, uri_authority: Option<&str>) -> Result<(), Forbidden> {
         let host = headers.get(HOST).map(|h| h.to_str().unwrap_or("\u{fffd}")).or(uri_authority);
         if let Some(host) = host
             && !self.host_allowed(host)
         {
-            return Err(Refusal::Host(host.to_owned()));
+            return Err(Forbidden::Host(host.to_owned()));
         }
         if let Some(origin) = headers.get(ORIGIN) {
             let origin = origin.to_str().unwrap_or("\u{fffd}");
             if !self.origin_allowed(origin) {
-                return Err(Refusal::Origin(origin.to_owned()));
+                return Err(Forbidden::Origin(origin.to_owned()));
             }
         }
         Ok(())
@@ -211,11 +211,11 @@ mod tests {
         let p = OriginPolicy::loopback();
         assert_eq!(
             p.check(&headers(Some("evil.example.com"), Some("http://evil.example.com")), None),
-            Err(Refusal::Host("evil.example.com".into()))
+            Err(Forbidden::Host("evil.example.com".into()))
         );
         assert_eq!(
             p.check(&headers(Some("localhost:3000"), Some("http://evil.example.com")), None),
-            Err(Refusal::Origin("http://evil.example.com".into()))
+            Err(Forbidden::Origin("http://evil.example.com".into()))
         );
         assert!(p.check(&headers(Some("localhost"), Some("null")), None).is_err());
         assert!(p.check(&headers(Some("localhost"), Some("http://localhost.evil.com")), None).is_err());
