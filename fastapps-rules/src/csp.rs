@@ -110,7 +110,7 @@ impl CspKey {
     /// The names as a message lists them: "`connect`, `resource`, `frame`, `base_uri` or
     /// `redirect`".
     pub fn names_for_message() -> String {
-        crate::or_list(Self::NAMES.iter().map(|name| format!("`{name}`")))
+        crate::list::or_list(Self::NAMES.iter().map(|name| format!("`{name}`")))
     }
 }
 

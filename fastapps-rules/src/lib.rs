@@ -22,18 +22,9 @@
 #![deny(missing_docs)]
 
 pub mod csp;
+mod list;
 pub mod origin;
 pub mod tool_name;
 
 pub use csp::CspKey;
 pub use origin::{OriginError, normalize_csp_domain, normalize_widget_domain};
-
-/// `a`, `a or b`, `a, b or c`: the alternatives a message offers.
-fn or_list(items: impl IntoIterator<Item = String>) -> String {
-    let items: Vec<String> = items.into_iter().collect();
-    match items.split_last() {
-        Some((last, [])) => last.clone(),
-        Some((last, rest)) => format!("{} or {last}", rest.join(", ")),
-        None => String::new(),
-    }
-}

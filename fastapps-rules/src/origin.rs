@@ -108,7 +108,7 @@ impl fmt::Display for OriginError {
                 write!(f, "{input:?} is not an origin: write scheme://host[:port], e.g. \"https://api.example.com\"")
             }
             Problem::Scheme { scheme, allowed } => {
-                let allowed = crate::or_list(allowed.iter().map(ToString::to_string));
+                let allowed = crate::list::or_list(allowed.iter().map(ToString::to_string));
                 write!(f, "{input:?}: the scheme {scheme:?} is not allowed; use {allowed}")
             }
             Problem::NotOriginOnly { what, origin } => {

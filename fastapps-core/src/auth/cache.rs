@@ -15,8 +15,9 @@ use std::hash::BuildHasher;
 use moka::Expiry;
 use moka::sync::Cache;
 
-use super::{BoxFuture, TokenVerifier, VerifyError};
+use super::verifier::{TokenVerifier, VerifyError};
 use crate::context::AccessToken;
+use futures_util::future::BoxFuture;
 
 const MAX_ENTRIES: u64 = 10_000;
 const MAX_AGE: Duration = Duration::from_secs(5 * 60);

@@ -6,7 +6,9 @@ use jsonwebtoken::Algorithm;
 
 use super::cache::CachedVerifier;
 use super::challenge::Challenge;
-use super::{JwtVerifier, KeySource, TokenVerifier};
+use super::jwt::JwtVerifier;
+use super::key_source::KeySource;
+use super::verifier::TokenVerifier;
 use crate::env;
 use crate::error::{BuildError, EnvError};
 use crate::registry::Security;

@@ -55,6 +55,13 @@ impl FetchError {
     }
 }
 
+/// So that handlers can `?` it.
+impl From<FetchError> for crate::error::Error {
+    fn from(error: FetchError) -> Self {
+        Self::new(error)
+    }
+}
+
 /// An HTTP client for identity providers: `https://` only (plain `http://` to loopback), a
 /// 5 s connect and 10 s overall timeout, no redirects, answers of at most 256 KiB.
 #[derive(Clone, Debug)]

@@ -7,8 +7,10 @@ use serde::Deserialize;
 use serde_json::{Map, Value};
 
 use super::fetch::Fetcher;
-use super::{BoxFuture, TokenVerifier, VerifyError, scopes_from_claims};
+use super::jwt::scopes_from_claims;
+use super::verifier::{TokenVerifier, VerifyError};
 use crate::context::AccessToken;
+use futures_util::future::BoxFuture;
 
 /// Verifies opaque tokens with an RFC 7662 introspection endpoint, authenticating with the
 /// resource server's client credentials.

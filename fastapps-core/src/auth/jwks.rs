@@ -15,9 +15,9 @@ use jsonwebtoken::jwk::{AlgorithmParameters, Jwk, JwkSet, KeyAlgorithm, PublicKe
 use jsonwebtoken::{Algorithm, DecodingKey};
 use serde::Deserialize;
 
-use super::VerifyError;
 use super::fetch::{FetchError, Fetcher};
 use super::key_source::KeySource;
+use super::verifier::VerifyError;
 
 const MIN_TTL: Duration = Duration::from_secs(5 * 60);
 const MAX_TTL: Duration = Duration::from_secs(24 * 60 * 60);

@@ -15,8 +15,12 @@ use serde_json::{Map, Value};
 
 use super::fetch::FetchError;
 use super::jwks::{EC_ALGORITHMS, EDDSA_ALGORITHMS, Key, KeyStore, RSA_ALGORITHMS};
-use super::{BoxError, BoxFuture, KeySource, TokenVerifier, VerifyError};
+use super::key_source::KeySource;
+use super::verifier::{TokenVerifier, VerifyError};
+use futures_util::future::BoxFuture;
+
 use crate::context::AccessToken;
+use crate::error::BoxError;
 
 /// The largest token accepted, in bytes.
 const MAX_TOKEN_BYTES: usize = 16 * 1024;

@@ -10,7 +10,7 @@ use http::header::{CACHE_CONTROL, CONTENT_TYPE};
 use http::{HeaderValue, Method};
 use tower_http::cors::{AllowOrigin, CorsLayer};
 
-use super::AuthRuntime;
+use super::config::AuthRuntime;
 
 /// The metadata routes.
 pub(crate) fn metadata_router(auth: &Arc<AuthRuntime>) -> Router {

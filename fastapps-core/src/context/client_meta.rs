@@ -3,12 +3,8 @@
 
 use serde_json::Value;
 
-use super::Context;
+use super::request::Context;
 use crate::protocol::Meta;
-
-/// The MCP Apps extension id, declared in client capabilities by hosts that render
-/// `text/html;profile=mcp-app` widgets.
-pub const MCP_APPS_EXTENSION: &str = "io.modelcontextprotocol/ui";
 
 /// The coarse location ChatGPT may send (`openai/userLocation`). Coordinates arrive as numbers
 /// or as strings; both are read.

@@ -1,29 +1,14 @@
-//! Asking the client for input while a request runs, in both eras.
-//!
-//! Up to 2025-11-25 the question is a request of its own on the call's event stream, and the
-//! handler waits for the client's reply. From 2026-07-28 on (multi round-trip requests) the
-//! server may not send requests: the call ends with an `InputRequiredResult` that lists the
-//! questions under keys, and the client retries the call with the answers under the same keys.
-//! The handler then runs again from the top and finds each answer where it asked.
-//!
-//! So a handler that asks is written once: `ctx.elicit(…).await?` waits for the answer (legacy)
-//! or gets it from the retry (modern); when it is not there yet, the ask records the question
-//! and fails with [`ContextError::InputRequired`], which `?` carries out of the handler, and
-//! the server answers with every question asked.
+//! [`InputRound`]: the questions and answers of one 2026-07-28 request that may ask the client
+//! for input (see `ask.rs` for how a handler asks).
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::{Mutex, PoisonError};
 
-use serde::de::DeserializeOwned;
 use serde_json::{Map, Value};
 
-use super::{Context, ContextError};
+use crate::protocol::methods;
 use crate::protocol::modern::InputRequest;
-use crate::protocol::{
-    ClientCapabilities, CreateMessageParams, CreateMessageResult, ElicitParams, ElicitResult, Era, ListRootsResult,
-    methods,
-};
 
 /// One round of a multi round-trip request: the answers the client has given so far (from
 /// this retry and, through the request state, from earlier ones) and the questions this run of
@@ -68,6 +53,33 @@ impl InputRound {
         self.invalid_answer.lock().unwrap_or_else(PoisonError::into_inner).clone()
     }
 
+    /// The client's answer to `question` under `key` (numbered by kind when none is given), read
+    /// now; without one, the question is recorded as asked.
+    pub(crate) fn answer(&self, key: Option<&str>, method: &str, question: InputRequest) -> (String, Option<Value>) {
+        let key = key.map_or_else(|| self.auto_key(method), str::to_owned);
+        match self.answers.get(&key) {
+            Some(answer) => {
+                self.used.lock().unwrap_or_else(PoisonError::into_inner).insert(key.clone());
+                let answer = answer.clone();
+                (key, Some(answer))
+            }
+            None => {
+                self.asked.lock().unwrap_or_else(PoisonError::into_inner).insert(key.clone(), question);
+                (key, None)
+            }
+        }
+    }
+
+    /// Records that an ask needed `capability` and the client did not declare it.
+    pub(crate) fn lacks(&self, capability: &'static str) {
+        *self.missing_capability.lock().unwrap_or_else(PoisonError::into_inner) = Some(capability);
+    }
+
+    /// Records that the answer under `key` does not fit its question, for `reason`.
+    pub(crate) fn misfits(&self, key: &str, reason: &str) {
+        *self.invalid_answer.lock().unwrap_or_else(PoisonError::into_inner) = Some((key.to_owned(), reason.to_owned()));
+    }
+
     fn auto_key(&self, method: &str) -> String {
         let (counter, prefix) = match method {
             methods::ELICITATION_CREATE => (&self.elicitations, "elicitation"),
@@ -75,120 +87,5 @@ impl InputRound {
             _ => (&self.root_lists, "roots"),
         };
         format!("{prefix}-{}", counter.fetch_add(1, Ordering::Relaxed) + 1)
-    }
-}
-
-/// The capability each kind of input needs.
-fn capability_of(method: &str) -> (&'static str, fn(&ClientCapabilities) -> bool) {
-    match method {
-        methods::ELICITATION_CREATE => ("elicitation", ClientCapabilities::supports_elicitation),
-        methods::SAMPLING_CREATE_MESSAGE => ("sampling", ClientCapabilities::supports_sampling),
-        _ => ("roots", ClientCapabilities::supports_roots),
-    }
-}
-
-impl Context {
-    /// Asks the client's model for a completion (`sampling/createMessage`) and waits for it.
-    ///
-    /// On a 2026-07-28 request the answer comes with the client's retry instead (see
-    /// [`create_message_as`](Self::create_message_as)); the question's key is
-    /// `sampling-<n>`, counting this handler's sampling asks.
-    pub async fn create_message(&self, params: CreateMessageParams) -> Result<CreateMessageResult, ContextError> {
-        self.ask(None, InputRequest::sampling(&params), &params).await
-    }
-
-    /// Asks the user for input (`elicitation/create`) and waits for the answer.
-    ///
-    /// On a 2026-07-28 request the answer comes with the client's retry instead (see
-    /// [`elicit_as`](Self::elicit_as)); the question's key is `elicitation-<n>`.
-    pub async fn elicit(&self, params: ElicitParams) -> Result<ElicitResult, ContextError> {
-        self.ask(None, InputRequest::elicitation(&params), &params).await
-    }
-
-    /// Asks the client for its roots (`roots/list`) and waits for them.
-    ///
-    /// On a 2026-07-28 request the answer comes with the client's retry instead; the
-    /// question's key is `roots-<n>`.
-    pub async fn list_roots(&self) -> Result<ListRootsResult, ContextError> {
-        self.ask(None, InputRequest::list_roots(), &Map::new()).await
-    }
-
-    /// [`elicit`](Self::elicit), naming the question `key` in a 2026-07-28
-    /// `InputRequiredResult` (the key is unused before 2026-07-28).
-    ///
-    /// On a modern request, the answer is the client's `inputResponses[key]` from this retry
-    /// or an earlier one. Without it, the question is recorded and the call fails with
-    /// [`ContextError::InputRequired`]: return that error (with `?`) and the server answers
-    /// with every question the handler asked. The client retries the whole request with the
-    /// answers, so the handler runs again from the top: keep what it does before its
-    /// questions free of side effects, or make it idempotent. To ask several questions in
-    /// one round, start them together, e.g. with `tokio::join!`.
-    ///
-    /// ```no_run
-    /// # use fastapps_core::prelude::*;
-    /// # use fastapps_core::protocol::ElicitParams;
-    /// # use fastapps_core::serde_json::json;
-    /// # async fn run(ctx: &Context) -> Result<CallToolResult> {
-    /// let schema = json!({ "type": "object", "properties": { "name": { "type": "string" } }, "required": ["name"] });
-    /// let answer = ctx.elicit_as("user_name", ElicitParams::form("What is your name?", schema)).await?;
-    /// let name = answer.content.and_then(|c| c.get("name").cloned()).unwrap_or_default();
-    /// Ok(CallToolResult::text(format!("Hello, {name}!")))
-    /// # }
-    /// ```
-    pub async fn elicit_as(&self, key: &str, params: ElicitParams) -> Result<ElicitResult, ContextError> {
-        self.ask(Some(key), InputRequest::elicitation(&params), &params).await
-    }
-
-    /// [`create_message`](Self::create_message), naming the question `key` (see
-    /// [`elicit_as`](Self::elicit_as)).
-    pub async fn create_message_as(
-        &self,
-        key: &str,
-        params: CreateMessageParams,
-    ) -> Result<CreateMessageResult, ContextError> {
-        self.ask(Some(key), InputRequest::sampling(&params), &params).await
-    }
-
-    /// [`list_roots`](Self::list_roots), naming the question `key` (see
-    /// [`elicit_as`](Self::elicit_as)).
-    pub async fn list_roots_as(&self, key: &str) -> Result<ListRootsResult, ContextError> {
-        self.ask(Some(key), InputRequest::list_roots(), &Map::new()).await
-    }
-
-    /// One question to the client: a request on the stream (legacy) or a key of the round
-    /// (modern).
-    pub(super) async fn ask<P: serde::Serialize, R: DeserializeOwned>(
-        &self,
-        key: Option<&str>,
-        question: InputRequest,
-        params: &P,
-    ) -> Result<R, ContextError> {
-        let method: &'static str = match question.method.as_str() {
-            methods::ELICITATION_CREATE => methods::ELICITATION_CREATE,
-            methods::SAMPLING_CREATE_MESSAGE => methods::SAMPLING_CREATE_MESSAGE,
-            _ => methods::ROOTS_LIST,
-        };
-        let (capability, has) = capability_of(method);
-        if self.era() == Era::Legacy {
-            self.require_capability(capability, has)?;
-            return self.request_on_stream(method, params).await;
-        }
-        let Some(round) = self.input_round() else { return Err(ContextError::NotAvailable("input requests")) };
-        if let Err(missing) = self.require_capability(capability, has) {
-            *round.missing_capability.lock().unwrap_or_else(PoisonError::into_inner) = Some(capability);
-            return Err(missing);
-        }
-        let key = key.map_or_else(|| round.auto_key(method), str::to_owned);
-        if let Some(answer) = round.answers.get(&key) {
-            round.used.lock().unwrap_or_else(PoisonError::into_inner).insert(key.clone());
-            return serde_json::from_value(answer.clone()).map_err(|e| {
-                let reason = e.to_string();
-                *round.invalid_answer.lock().unwrap_or_else(PoisonError::into_inner) =
-                    Some((key.clone(), reason.clone()));
-                ContextError::InvalidInputResponse { key, reason }
-            });
-        }
-        round.asked.lock().unwrap_or_else(PoisonError::into_inner).insert(key, question);
-        Err(ContextError::InputRequired)
     }
 }

@@ -13,6 +13,10 @@ use crate::protocol::{
     ClientCapabilities, ErrorObject, Implementation, LoggingLevel, Meta, ProtocolVersion, RequestId,
 };
 
+/// The MCP Apps extension id, declared in client capabilities by hosts that render
+/// `text/html;profile=mcp-app` widgets.
+pub const MCP_APPS_EXTENSION: &str = "io.modelcontextprotocol/ui";
+
 /// What the server knows about a client: from `initialize` for a session, from the request
 /// alone in stateless mode, or from the request's `_meta` on a 2026-07-28 request. Shared by
 /// every request of a session.
@@ -59,7 +63,7 @@ impl ClientState {
 
     /// Whether the client declared the MCP Apps extension.
     pub(crate) fn declares_mcp_apps(&self) -> bool {
-        self.capabilities.as_ref().is_some_and(|c| c.extension(super::MCP_APPS_EXTENSION).is_some())
+        self.capabilities.as_ref().is_some_and(|c| c.extension(MCP_APPS_EXTENSION).is_some())
     }
 
     pub(crate) fn set_log_level(&self, level: LoggingLevel) {

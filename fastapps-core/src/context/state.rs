@@ -1,5 +1,5 @@
 //! Application state given to the server builder and read by handlers through the
-//! [`Context`](super::Context): a database pool, a client, a configuration.
+//! `Context::state`: a database pool, a client, a configuration.
 
 use std::any::{Any, TypeId};
 use std::collections::HashMap;

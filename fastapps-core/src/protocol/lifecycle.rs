@@ -3,7 +3,7 @@
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
-use super::Meta;
+use super::meta::Meta;
 
 /// Name and version of a client or server implementation.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]

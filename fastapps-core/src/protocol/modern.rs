@@ -15,9 +15,10 @@ use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
 use serde_json::{Map, Value};
 
-use super::{
-    ClientCapabilities, CreateMessageParams, ElicitParams, Implementation, LoggingLevel, Meta, ServerCapabilities,
-};
+use super::client::{CreateMessageParams, ElicitParams};
+use super::lifecycle::{ClientCapabilities, Implementation, ServerCapabilities};
+use super::meta::Meta;
+use super::utilities::LoggingLevel;
 
 /// The reserved `_meta` keys of the modern revision.
 pub mod meta_keys {
@@ -108,8 +109,8 @@ pub enum MetaError {
 
 impl MetaError {
     /// The `-32602` error object.
-    pub fn to_error_object(&self) -> super::ErrorObject {
-        super::ErrorObject::invalid_params(self.to_string())
+    pub fn to_error_object(&self) -> super::jsonrpc::ErrorObject {
+        super::jsonrpc::ErrorObject::invalid_params(self.to_string())
     }
 }
 

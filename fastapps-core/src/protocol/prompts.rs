@@ -4,7 +4,9 @@ use std::collections::HashMap;
 
 use serde::{Deserialize, Serialize};
 
-use super::{Content, Meta, Role};
+use super::annotations::Role;
+use super::content::Content;
+use super::meta::Meta;
 
 /// An argument a prompt takes.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]

@@ -1,8 +1,9 @@
-//! Resources and resource templates.
+//! Resources, resource templates and what reading one gives.
 
 use serde::{Deserialize, Serialize};
 
-use super::{Annotations, Meta, ResourceContents};
+use super::annotations::Annotations;
+use super::meta::Meta;
 
 /// A resource as listed by `resources/list` (also the body of a `resource_link` block).
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
@@ -126,4 +127,65 @@ pub struct ResourceUpdatedParams {
     /// On a `subscriptions/listen` stream: the subscription it belongs to.
     #[serde(default, rename = "_meta", skip_serializing_if = "Option::is_none")]
     pub meta: Option<Meta>,
+}
+
+/// The body of a resource: text or base64 binary.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum ResourceBody {
+    /// Text.
+    Text {
+        /// The text.
+        text: String,
+    },
+    /// Binary, base64-encoded.
+    Blob {
+        /// Base64 data.
+        blob: String,
+    },
+}
+
+/// The contents of one resource.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ResourceContents {
+    /// The resource's URI.
+    pub uri: String,
+    /// Its MIME type.
+    #[serde(default, rename = "mimeType", skip_serializing_if = "Option::is_none")]
+    pub mime_type: Option<String>,
+    /// Text or blob.
+    #[serde(flatten)]
+    pub body: ResourceBody,
+    /// Metadata (widget resources carry their CSP and domain here).
+    #[serde(default, rename = "_meta", skip_serializing_if = "Option::is_none")]
+    pub meta: Option<Meta>,
+}
+
+impl ResourceContents {
+    /// Text contents.
+    pub fn text(uri: impl Into<String>, mime_type: impl Into<String>, text: impl Into<String>) -> Self {
+        Self {
+            uri: uri.into(),
+            mime_type: Some(mime_type.into()),
+            body: ResourceBody::Text { text: text.into() },
+            meta: None,
+        }
+    }
+
+    /// Binary contents from base64 data.
+    pub fn blob(uri: impl Into<String>, mime_type: impl Into<String>, base64: impl Into<String>) -> Self {
+        Self {
+            uri: uri.into(),
+            mime_type: Some(mime_type.into()),
+            body: ResourceBody::Blob { blob: base64.into() },
+            meta: None,
+        }
+    }
+
+    /// Attaches `_meta`.
+    #[must_use]
+    pub fn with_meta(mut self, meta: Meta) -> Self {
+        self.meta = Some(meta);
+        self
+    }
 }

@@ -3,7 +3,8 @@
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
-use super::{Content, Meta};
+use super::content::Content;
+use super::meta::Meta;
 
 /// Behaviour hints for a tool. Clients treat them as untrusted; the Apps SDK requires
 /// `readOnlyHint`, `destructiveHint` and `openWorldHint` to be present.

@@ -7,7 +7,7 @@ use std::str::FromStr;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use super::RequestId;
+use super::jsonrpc::RequestId;
 
 /// Parameters of the paginated list methods.
 #[derive(Clone, Debug, Default, Deserialize)]

@@ -6,6 +6,7 @@
 //! says what to change, never a panic mid-request. The list pages are serialized once here
 //! too, so `tools/list` and friends cost a copy, not a serialization.
 
+mod completion;
 mod param_headers;
 mod prompt;
 mod registration;
@@ -16,11 +17,6 @@ mod uri_template;
 mod widget_template;
 
 use std::collections::HashMap;
-use std::future::Future;
-
-use futures_util::future::BoxFuture;
-
-use std::sync::Arc;
 
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -43,17 +39,6 @@ use crate::protocol::{
     ErrorObject, ListPromptsResult, ListResourceTemplatesResult, ListResourcesResult, ListToolsResult, Prompt,
     Resource, ResourceTemplate, ToolDescriptor,
 };
-
-pub(crate) type Completer =
-    Arc<dyn Fn(String, HashMap<String, String>) -> BoxFuture<'static, crate::error::Result<Vec<String>>> + Send + Sync>;
-
-fn completer<F, Fut>(complete: F) -> Completer
-where
-    F: Fn(String, HashMap<String, String>) -> Fut + Send + Sync + 'static,
-    Fut: Future<Output = crate::error::Result<Vec<String>>> + Send + 'static,
-{
-    Arc::new(move |value, context| Box::pin(complete(value, context)))
-}
 
 /// One kind of list, paginated and serialized ahead of time.
 #[derive(Debug, Default)]

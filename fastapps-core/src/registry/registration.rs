@@ -1,6 +1,6 @@
 //! Tools declared with `#[tool]` and `#[widget]`, collected through `inventory` at start-up.
 
-use super::ToolDef;
+use super::tool::ToolDef;
 
 /// One macro-declared tool: a function building its [`ToolDef`]. The macros submit these; a
 /// server includes every one linked into the binary unless told not to.

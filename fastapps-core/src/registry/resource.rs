@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use futures_util::future::BoxFuture;
 
-use super::{Completer, completer};
+use super::completion::{Completer, completer};
 use crate::context::Context;
 use crate::protocol::{ReadResourceResult, Resource, ResourceContents, ResourceTemplate};
 

@@ -7,7 +7,8 @@ use serde_json::{Map, Value};
 
 use futures_util::future::BoxFuture;
 
-use super::{Security, WidgetTemplate};
+use super::security::Security;
+use super::widget_template::WidgetTemplate;
 use crate::context::Context;
 use crate::protocol::{CallToolResult, ToolAnnotations, ToolDescriptor};
 
