@@ -9,7 +9,6 @@
 //! not meant to be used elsewhere.
 
 pub mod client;
-pub mod issuer;
 pub mod load;
 pub mod machine;
 pub mod mcp;

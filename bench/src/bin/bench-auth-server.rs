@@ -1,9 +1,10 @@
 //! The server of the auth benchmark: one tool, `echo`, on fastapps, with or without OAuth.
 //!
 //! With auth (the default) the tool requires a signed-in user with the scope `bench`, and the
-//! server accepts RS256 access tokens from an issuer this same process plays: it generates an
-//! RSA key at start-up and serves the issuer's discovery document and JWKS on a second
-//! 127.0.0.1 listener, which the server fetches its keys from like from any identity provider.
+//! server accepts RS256 access tokens from an issuer this same process plays (fastapps'
+//! `TestIssuer`): an RSA key generated at start-up, the issuer's discovery document and JWKS on
+//! a second 127.0.0.1 listener, which the server fetches its keys from like from any identity
+//! provider.
 //! With `--no-auth` the same tool is served without any of that. The tool's code is the same in
 //! both modes.
 //!
@@ -12,15 +13,14 @@
 
 use std::io::Write as _;
 use std::net::IpAddr;
-use std::time::Duration;
 
 use anyhow::{Context, Result};
 use clap::Parser;
-use fastapps_bench::issuer::{Grant, Issuer};
 use fastapps_core::WidgetMcpServer;
 use fastapps_core::auth::Auth;
 use fastapps_core::protocol::CallToolResult;
 use fastapps_core::registry::{Security, ToolDef};
+use fastapps_core::testing::TestIssuer;
 use tokio::net::TcpListener;
 
 /// The scope the tool requires.
@@ -63,24 +63,18 @@ async fn main() -> Result<()> {
     let url = format!("http://{}/mcp", listener.local_addr().context("reading bound address")?);
 
     let builder = WidgetMcpServer::builder("bench-auth-server").version(env!("CARGO_PKG_VERSION")).macro_tools(false);
+    // Kept alive while serving: it serves the issuer's keys.
+    let mut issuer = None;
     let (server, token) = if args.no_auth {
         (builder.tool(echo()).build_server()?, None)
     } else {
-        let issuer = Issuer::generate()?;
-        let issuer_url = issuer
-            .serve(TcpListener::bind("127.0.0.1:0").await.context("binding the issuer's listener")?)
-            .context("serving the issuer")?;
-        let token = issuer.mint(&Grant {
-            issuer: &issuer_url,
-            audience: &url,
-            subject: "bench-user",
-            scope: SCOPE,
-            lifetime: Duration::from_secs(60 * 60),
-        })?;
+        let started = TestIssuer::start().await.context("starting the issuer")?.for_audience(url.clone());
+        let token = started.token("bench-user", [SCOPE]);
         let server = builder
             .tool(echo().security(Security::required([SCOPE])))
-            .auth(Auth::issuer(issuer_url).resource_server_url(url.clone()))
+            .auth(Auth::issuer(started.url()).resource_server_url(url.clone()))
             .build_server()?;
+        issuer = Some(started);
         (server, Some(token))
     };
 
@@ -91,5 +85,7 @@ async fn main() -> Result<()> {
     drop(stdout);
 
     // With auth, this first fetches the issuer's keys (from the listener above).
-    server.serve_on(listener).await.context("serving")
+    let served = server.serve_on(listener).await.context("serving");
+    drop(issuer);
+    served
 }
