@@ -67,7 +67,7 @@ pub use error::StoreError;
 /// wherever they are used as trait objects.
 pub use futures_util::future::BoxFuture;
 pub use memory::MemoryStore;
-pub use op::{Op, Outcome};
+pub use op::{Applied, Op, Outcome};
 pub use open::open;
 #[cfg(feature = "redis")]
 pub use redis::{DEFAULT_KEY_PREFIX, RedisStore};

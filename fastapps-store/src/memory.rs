@@ -9,11 +9,8 @@ use std::collections::HashMap;
 use std::sync::{Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, Instant};
 
-use futures_util::future::BoxFuture;
-
 use crate::collection::Collection;
-use crate::error::StoreError;
-use crate::op::{Op, Outcome};
+use crate::op::{Applied, Op, Outcome};
 use crate::store::{Store, ttl_millis};
 
 /// A sweep of expired records runs at least once per this many writes…
@@ -155,12 +152,7 @@ impl std::fmt::Debug for MemoryStore {
 }
 
 impl Store for MemoryStore {
-    fn apply<'a>(
-        &'a self,
-        collection: Collection,
-        key: &'a str,
-        op: Op<'a>,
-    ) -> BoxFuture<'a, Result<Outcome, StoreError>> {
+    fn apply<'a>(&'a self, collection: Collection, key: &'a str, op: Op<'a>) -> Applied<'a> {
         let now = Instant::now();
         let mut state = self.lock();
         let outcome = match op {

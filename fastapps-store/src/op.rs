@@ -2,6 +2,8 @@
 
 use std::time::Duration;
 
+use futures_util::future::BoxFuture;
+
 use crate::error::StoreError;
 
 /// One operation on one record, run atomically by [`Store::apply`](crate::Store::apply).
@@ -72,6 +74,10 @@ impl std::fmt::Debug for Op<'_> {
         }
     }
 }
+
+/// What [`Store::apply`](crate::Store::apply) returns: the [`Outcome`] of one operation, to
+/// come.
+pub type Applied<'a> = BoxFuture<'a, Result<Outcome, StoreError>>;
 
 /// What an [`Op`] gave.
 #[derive(PartialEq, Eq)]

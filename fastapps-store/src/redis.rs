@@ -15,11 +15,9 @@ use std::time::Duration;
 use redis::aio::{ConnectionManager, ConnectionManagerConfig};
 use redis::{Client, Script, Value};
 
-use futures_util::future::BoxFuture;
-
 use crate::collection::Collection;
 use crate::error::StoreError;
-use crate::op::{Op, Outcome};
+use crate::op::{Applied, Op, Outcome};
 use crate::store::{Store, ttl_millis};
 
 /// The prefix of every key [`RedisStore`] writes, unless set with
@@ -137,12 +135,7 @@ fn set(key: String, value: Vec<u8>, only_if_absent: bool, ttl: Option<Duration>)
 }
 
 impl Store for RedisStore {
-    fn apply<'a>(
-        &'a self,
-        collection: Collection,
-        key: &'a str,
-        op: Op<'a>,
-    ) -> BoxFuture<'a, Result<Outcome, StoreError>> {
+    fn apply<'a>(&'a self, collection: Collection, key: &'a str, op: Op<'a>) -> Applied<'a> {
         let key = self.redis_key(collection, key);
         let mut connection = self.connection.clone();
         Box::pin(async move {

@@ -28,11 +28,9 @@ use aws_lc_rs::aead::{AES_256_GCM, Aad, NONCE_LEN, Nonce, RandomizedNonceKey};
 use base64::Engine as _;
 use base64::engine::general_purpose::{STANDARD, STANDARD_NO_PAD, URL_SAFE, URL_SAFE_NO_PAD};
 
-use futures_util::future::BoxFuture;
-
 use crate::collection::Collection;
 use crate::error::StoreError;
-use crate::op::{Op, Outcome};
+use crate::op::{Applied, Op, Outcome};
 use crate::store::Store;
 
 /// The first byte of every sealed value.
@@ -345,12 +343,7 @@ impl<S: std::fmt::Debug> std::fmt::Debug for SealedStore<S> {
 }
 
 impl<S: Store> Store for SealedStore<S> {
-    fn apply<'a>(
-        &'a self,
-        collection: Collection,
-        key: &'a str,
-        op: Op<'a>,
-    ) -> BoxFuture<'a, Result<Outcome, StoreError>> {
+    fn apply<'a>(&'a self, collection: Collection, key: &'a str, op: Op<'a>) -> Applied<'a> {
         Box::pin(async move {
             let op = match op {
                 Op::Get | Op::Take => {

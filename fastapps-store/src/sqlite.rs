@@ -20,11 +20,9 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use rusqlite::{Connection, OptionalExtension, params};
 
-use futures_util::future::BoxFuture;
-
 use crate::collection::Collection;
 use crate::error::StoreError;
-use crate::op::{Op, Outcome};
+use crate::op::{Applied, Op, Outcome};
 use crate::store::{Store, ttl_millis};
 
 /// How long a statement waits for another connection's write lock before failing.
@@ -239,12 +237,7 @@ fn expires_at(ttl: Option<Duration>) -> Option<i64> {
 }
 
 impl Store for SqliteStore {
-    fn apply<'a>(
-        &'a self,
-        collection: Collection,
-        key: &'a str,
-        op: Op<'a>,
-    ) -> BoxFuture<'a, Result<Outcome, StoreError>> {
+    fn apply<'a>(&'a self, collection: Collection, key: &'a str, op: Op<'a>) -> Applied<'a> {
         let (collection, key) = (collection.as_str(), key.to_owned());
         match op {
             Op::Get => Box::pin(self.run("read a record", move |connection| {

@@ -7,7 +7,7 @@ use futures_util::future::BoxFuture;
 
 use crate::collection::Collection;
 use crate::error::StoreError;
-use crate::op::{Op, Outcome};
+use crate::op::{Applied, Op};
 
 /// Storage shared by the requests of a server, and by its instances: opaque byte values under
 /// string keys, each with an optional time to live, every operation atomic, so that two
@@ -22,12 +22,7 @@ use crate::op::{Op, Outcome};
 /// backends (`fastapps-store/tests/backends.rs`) show what they are.
 pub trait Store: Send + Sync + std::fmt::Debug + 'static {
     /// Runs `op` on the record `key` of `collection`, atomically.
-    fn apply<'a>(
-        &'a self,
-        collection: Collection,
-        key: &'a str,
-        op: Op<'a>,
-    ) -> BoxFuture<'a, Result<Outcome, StoreError>>;
+    fn apply<'a>(&'a self, collection: Collection, key: &'a str, op: Op<'a>) -> Applied<'a>;
 
     /// The value, unless absent or expired.
     fn get<'a>(&'a self, collection: Collection, key: &'a str) -> BoxFuture<'a, Result<Option<Vec<u8>>, StoreError>> {
@@ -83,23 +78,13 @@ pub trait Store: Send + Sync + std::fmt::Debug + 'static {
 }
 
 impl<S: Store + ?Sized> Store for Arc<S> {
-    fn apply<'a>(
-        &'a self,
-        collection: Collection,
-        key: &'a str,
-        op: Op<'a>,
-    ) -> BoxFuture<'a, Result<Outcome, StoreError>> {
+    fn apply<'a>(&'a self, collection: Collection, key: &'a str, op: Op<'a>) -> Applied<'a> {
         (**self).apply(collection, key, op)
     }
 }
 
 impl<S: Store + ?Sized> Store for Box<S> {
-    fn apply<'a>(
-        &'a self,
-        collection: Collection,
-        key: &'a str,
-        op: Op<'a>,
-    ) -> BoxFuture<'a, Result<Outcome, StoreError>> {
+    fn apply<'a>(&'a self, collection: Collection, key: &'a str, op: Op<'a>) -> Applied<'a> {
         (**self).apply(collection, key, op)
     }
 }
