@@ -29,7 +29,7 @@ const PROJECT: &[(&str, &str)] = &[
 /// other template, each with another kind of access: (template folder, name, the attribute
 /// line `Access::attribute` writes). One-word names: the name is the id and the module, and
 /// capitalised the struct and the title, as `WidgetName::parse` makes them. Their built HTML
-/// stands in `assets/`.
+/// stands in `assets/` (one file the manifest names for all).
 const WIDGETS: &[(&str, &str, &str)] = &[
     ("blank", "hello", "#[no_auth]\n"),
     ("list", "list", "#[auth_required(scopes = [\"read\"])]\n"),
@@ -122,7 +122,7 @@ fn check_every_template_is_rendered(templates: &Path) {
         let name = name.to_string_lossy();
         if !WIDGETS.iter().any(|(folder, ..)| *folder == name) {
             panic!(
-                "templates/widgets/{name} is not rendered: add a widget of it to WIDGETS in build.rs and a stand-in of its HTML to assets/ (and manifest.json)"
+                "templates/widgets/{name} is not rendered: add a widget of it to WIDGETS in build.rs and its entry to assets/manifest.json (all share one stand-in HTML file)"
             );
         }
     }
