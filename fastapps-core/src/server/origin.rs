@@ -45,6 +45,8 @@ impl Forbidden {
     }
 }
 
+/// The `Host` names accepted by default: the loopback names local clients use. A page whose
+/// domain was rebound to this machine still sends its own name, and is refused.
 const LOOPBACK_HOSTS: [&str; 3] = ["localhost", "127.0.0.1", "[::1]"];
 
 /// Splits `host[:port]` (IPv6 in brackets) into host and optional port.
@@ -155,7 +157,7 @@ impl OriginPolicy {
 
     /// Whether any `Host` beyond loopback is accepted.
     pub(crate) fn has_non_loopback_host(&self) -> bool {
-        self.any_host || self.hosts.iter().any(|h| !LOOPBACK_HOSTS.contains(&split_host_port(h).0))
+        self.any_host || self.hosts.iter().any(|h| !crate::net::is_loopback_host(split_host_port(h).0))
     }
 
     fn is_loopback_allowed(&self, host: &str) -> bool {
