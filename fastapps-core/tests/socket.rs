@@ -1,5 +1,4 @@
-//! What only a server on a real socket shows; the tests of the transport and the features drive
-//! the server in process.
+//! What only a server on a real socket shows; every other test drives the server in process.
 //!
 //! - Requests without the headers every HTTP client library adds (`Accept`), written by hand
 //!   on a TCP connection.
@@ -7,6 +6,8 @@
 //!   `subscriptions/listen` stream with its final result) and the server stops cleanly.
 //! - A client that hangs up its connection: what the server finds out through its keep-alive
 //!   writes (a 2026-07-28 request is cancelled, an older one runs on).
+//! - The start-up checks of `serve` (the issuer's keys fetched before the first request), which
+//!   refuse to start against an issuer that is down, unreachable, keyless or another issuer.
 //! - A server exactly as built, without auth: the in-process client gives such a server a test
 //!   issuer so that tools' sign-in requirements are enforced, which changes how a tool that
 //!   requires sign-in is refused.
@@ -18,6 +19,7 @@ use std::sync::atomic::Ordering;
 use std::time::Duration;
 
 use axum::body::Body;
+use common::auth::{build, issuer, notes_tools, rsa_a, weak_jwk};
 use common::{
     ACCEPT_BOTH, CancelSeen, LATEST, MODERN, SESSION_HEADER, STEP, Sse, VERSION_HEADER, fixtures, modern_fixtures,
     modern_meta, notification, request,
@@ -287,6 +289,57 @@ async fn closing_the_response_stream_cancels_a_modern_request_only() {
     tokio::time::sleep(Duration::from_millis(500)).await;
     assert!(!seen.0.load(Ordering::SeqCst), "the legacy handler keeps running after the client left");
     server.stop().await;
+}
+
+// ---------------------------------------------------------------------------------------------
+// The start-up checks of `serve`
+
+/// Serves until start-up fails or `STEP` passes; the error, or a panic when it started.
+async fn start_up_error(server: WidgetMcpServer) -> ServeError {
+    let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind 127.0.0.1:0");
+    let serving = server.serve_with_shutdown(listener, std::future::pending());
+    match tokio::time::timeout(STEP, serving).await {
+        Ok(Err(e)) => e,
+        Ok(Ok(())) => panic!("the server stopped without an error"),
+        Err(_) => panic!("the server started although it should have refused to"),
+    }
+}
+
+#[tokio::test]
+async fn start_up_fails_when_the_jwks_endpoint_is_down() {
+    let issuer = issuer(vec![rsa_a().jwk]).await;
+    issuer.set_available(false);
+    let error = start_up_error(build(issuer.url(), |auth| auth, notes_tools)).await;
+    assert!(matches!(error, ServeError::Auth(_)), "{error:?}");
+}
+
+#[tokio::test]
+async fn start_up_fails_when_the_issuer_is_unreachable() {
+    let unused = TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let issuer = format!("http://{}", unused.local_addr().expect("address"));
+    drop(unused);
+    let error = start_up_error(build(&issuer, |auth| auth, notes_tools)).await;
+    assert!(matches!(error, ServeError::Auth(_)), "{error:?}");
+}
+
+#[tokio::test]
+async fn start_up_fails_when_the_jwks_has_no_usable_key() {
+    let issuer = issuer(vec![weak_jwk()]).await;
+    let error = start_up_error(build(issuer.url(), |auth| auth, notes_tools)).await;
+    assert!(matches!(error, ServeError::Auth(_)), "{error:?}");
+}
+
+#[tokio::test]
+async fn discovery_issuer_mismatch_is_a_start_up_error() {
+    let issuer = issuer(vec![rsa_a().jwk]).await;
+    let advertised = format!("{}/", issuer.url());
+    issuer.advertise_issuer(&advertised);
+    let error = start_up_error(build(issuer.url(), |auth| auth, notes_tools)).await;
+    let ServeError::Auth(message) = &error else { panic!("an authorization error, got {error:?}") };
+    let message = message.to_string();
+    assert!(message.contains(&format!("{advertised:?}")), "the error names the advertised issuer: {message}");
+    assert!(message.contains(&format!("{:?}", issuer.url())), "the error names the configured issuer: {message}");
+    assert_eq!(issuer.jwks_fetches(), 0, "no keys are fetched from a mismatched issuer");
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -1,10 +1,12 @@
 //! The harness shared by the integration tests: a built server driven in process by
 //! [`TestClient`] (through its router and transport, no socket), requests written out for what
 //! the tests check on the wire (statuses, headers, bodies, event streams), and the fixtures most
-//! tests need.
+//! tests need. [`auth`] adds an issuer and signed tokens.
 //!
 //! Every test binary uses a different part of it.
 #![allow(dead_code)]
+
+pub(crate) mod auth;
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicI64, Ordering};
