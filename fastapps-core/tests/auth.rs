@@ -1,14 +1,13 @@
-//! Bearer token validation end to end: a real issuer (discovery + JWKS on 127.0.0.1), a real
-//! server, and one test per bad token of the profile (every failure is a 401 `invalid_token`
-//! with the same generic challenge and body), the JWKS cache and key rotation, start-up checks,
-//! and the protected-resource metadata.
+//! Bearer token validation end to end: a real issuer (discovery + JWKS on 127.0.0.1), the
+//! server driven in process, and one test per bad token of the profile (every failure is a 401 `invalid_token`
+//! with the same generic challenge and body), the JWKS cache and key rotation, and the
+//! protected-resource metadata. (The start-up checks of `serve` are in `socket.rs`.)
 
-mod auth_support;
+mod common;
 
-use auth_support::*;
-use fastapps_core::ServeError;
+use common::auth::*;
+use http::{HeaderMap, HeaderValue, StatusCode};
 use jsonwebtoken::{Algorithm, EncodingKey};
-use reqwest::StatusCode;
 use serde_json::{Value, json};
 
 // ---------------------------------------------------------------------------------------------
@@ -102,11 +101,10 @@ async fn es256_token_is_accepted_when_es256_is_allowed() {
 async fn token_signed_with_a_1024_bit_key_is_refused() {
     // The 1024-bit token is pre-signed for a fixed issuer and audience (aws-lc-rs cannot sign
     // with such a key), so this server names them explicitly and fetches the JWKS directly.
-    let issuer = Issuer::start(vec![rsa_a().jwk, weak_jwk()]).await;
-    let jwks_uri = format!("{}/jwks", issuer.url);
-    let (listener, server, base) =
-        bind_and_build(WEAK_ISSUER, |auth| auth.jwks_uri(jwks_uri).audience(WEAK_AUDIENCE), notes_tools).await;
-    let env = Env { mcp: Mcp::serve(listener, server, base).await, issuer, key: rsa_a() };
+    let issuer = issuer(vec![rsa_a().jwk, weak_jwk()]).await;
+    let jwks_uri = format!("{}/jwks", issuer.url());
+    let server = build(WEAK_ISSUER, |auth| auth.jwks_uri(jwks_uri).audience(WEAK_AUDIENCE), notes_tools);
+    let env = Env::serving(issuer, server).await;
     env.assert_refused(WEAK_TOKEN.trim()).await;
     // The same claims signed with a 2048-bit key pass: only the key strength differs.
     let claims = unb64(WEAK_TOKEN.trim().split('.').nth(1).expect("a payload"));
@@ -314,7 +312,7 @@ async fn missing_issuer_is_refused() {
 #[tokio::test]
 async fn issuer_with_an_added_trailing_slash_is_refused() {
     let env = Env::notes().await;
-    let slashed = format!("{}/", env.issuer.url);
+    let slashed = format!("{}/", env.issuer().url());
     let claims = env.claims_with("alice", "notes:read", |c| {
         c.insert("iss".into(), json!(slashed));
     });
@@ -394,13 +392,13 @@ async fn token_without_scopes_is_valid_but_forbidden_for_a_scoped_tool() {
 #[tokio::test]
 async fn rotated_key_is_accepted_at_first_sight() {
     let env = Env::notes().await;
-    assert_eq!(env.issuer.jwks_fetches(), 1, "the keys are fetched once at start-up");
+    assert_eq!(env.issuer().jwks_fetches(), 1, "the keys are fetched once at start-up");
     env.mcp.wait_refresh_interval().await;
-    env.issuer.add_key(rsa_b().jwk);
+    env.issuer().set_keys(vec![rsa_a().jwk, rsa_b().jwk]);
     let key = rsa_b();
     let token = sign(&key, &header(&key), &env.claims("alice", "notes:read"));
     env.assert_accepted(&token).await;
-    assert_eq!(env.issuer.jwks_fetches(), 2, "one refresh found the new key");
+    assert_eq!(env.issuer().jwks_fetches(), 2, "one refresh found the new key");
 }
 
 #[tokio::test]
@@ -408,7 +406,7 @@ async fn rotated_key_first_seen_within_the_refresh_interval_is_accepted_once_it_
     let env = Env::notes().await;
     // Published and used right after a fetch (here the start-up one): the key store may wait
     // out its refresh interval, but must not remember the genuine kid as unknown.
-    env.issuer.add_key(rsa_b().jwk);
+    env.issuer().set_keys(vec![rsa_a().jwk, rsa_b().jwk]);
     let key = rsa_b();
     let token = sign(&key, &header(&key), &env.claims("alice", "notes:read"));
     let session = env.anonymous_session().await;
@@ -422,82 +420,32 @@ async fn rotated_key_first_seen_within_the_refresh_interval_is_accepted_once_it_
 async fn flood_of_unknown_kids_causes_at_most_a_couple_of_jwks_fetches() {
     let env = Env::notes().await;
     env.mcp.wait_refresh_interval().await;
-    let before = env.issuer.jwks_fetches();
+    let before = env.issuer().jwks_fetches();
     let session = env.anonymous_session().await;
     let claims = env.claims("alice", "notes:read");
     let mut calls = tokio::task::JoinSet::new();
     for i in 0..50 {
         let token = sign(&env.key, &json!({ "alg": "RS256", "typ": "JWT", "kid": format!("bogus-{i}") }), &claims);
-        let mcp = env.mcp.http.clone();
-        let url = env.mcp.url.clone();
-        let session = session.clone();
+        let client = env.mcp.client.clone();
+        let headers = env.mcp.headers(Some(&session), &auth_header(Some(&token)));
         calls.spawn(async move {
-            mcp.post(url)
-                .header("content-type", "application/json")
-                .header("accept", "application/json, text/event-stream")
-                .header("mcp-protocol-version", VERSION)
-                .header("mcp-session-id", session)
-                .header("authorization", format!("Bearer {token}"))
-                .body(rpc("tools/list", json!({})).to_string())
-                .send()
-                .await
-                .expect("POST")
+            let body = rpc("tools/list", json!({})).to_string();
+            common::send(&client, http::Method::POST, RESOURCE, headers, Some(body.into())).await
         });
     }
     while let Some(response) = calls.join_next().await {
         assert_invalid_token(response.expect("the call ran"), &env.mcp).await;
     }
-    let fetches = env.issuer.jwks_fetches() - before;
+    let fetches = env.issuer().jwks_fetches() - before;
     assert!(fetches <= 2, "50 unknown kids caused {fetches} JWKS fetches");
     // Good tokens are unaffected.
     env.assert_accepted(&env.token("alice", "notes:read")).await;
 }
 
 #[tokio::test]
-async fn start_up_fails_when_the_jwks_endpoint_is_down() {
-    let issuer = Issuer::start(vec![rsa_a().jwk]).await;
-    issuer.set_up(false);
-    let (listener, server, _) = bind_and_build(&issuer.url, |auth| auth, notes_tools).await;
-    let error = start_up_error(listener, server).await;
-    assert!(matches!(error, ServeError::Auth(_)), "{error:?}");
-}
-
-#[tokio::test]
-async fn start_up_fails_when_the_issuer_is_unreachable() {
-    let unused = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
-    let issuer = format!("http://{}", unused.local_addr().expect("address"));
-    drop(unused);
-    let (listener, server, _) = bind_and_build(&issuer, |auth| auth, notes_tools).await;
-    let error = start_up_error(listener, server).await;
-    assert!(matches!(error, ServeError::Auth(_)), "{error:?}");
-}
-
-#[tokio::test]
-async fn start_up_fails_when_the_jwks_has_no_usable_key() {
-    let issuer = Issuer::start(vec![weak_jwk()]).await;
-    let (listener, server, _) = bind_and_build(&issuer.url, |auth| auth, notes_tools).await;
-    let error = start_up_error(listener, server).await;
-    assert!(matches!(error, ServeError::Auth(_)), "{error:?}");
-}
-
-#[tokio::test]
-async fn discovery_issuer_mismatch_is_a_start_up_error() {
-    let issuer = Issuer::start(vec![rsa_a().jwk]).await;
-    let advertised = format!("{}/", issuer.url);
-    issuer.advertise_issuer(&advertised);
-    let (listener, server, _) = bind_and_build(&issuer.url, |auth| auth, notes_tools).await;
-    let error = start_up_error(listener, server).await;
-    let ServeError::Auth(message) = &error else { panic!("an authorization error, got {error:?}") };
-    let message = message.to_string();
-    assert!(message.contains(&format!("{advertised:?}")), "the error names the advertised issuer: {message}");
-    assert!(message.contains(&format!("{:?}", issuer.url)), "the error names the configured issuer: {message}");
-    assert_eq!(issuer.jwks_fetches(), 0, "no keys are fetched from a mismatched issuer");
-}
-
-#[tokio::test]
 async fn cached_keys_keep_working_when_the_jwks_endpoint_goes_down() {
     let env = Env::notes().await;
-    env.issuer.set_up(false);
+    env.issuer().set_available(false);
     // A token never seen before: verified with the cached keys.
     env.assert_accepted(&env.token("alice", "notes:read")).await;
     // Forged tokens are still refused (no key to match, none fetchable).
@@ -511,16 +459,16 @@ async fn verified_token_cache_serves_a_token_whose_key_was_rotated_out() {
     let token = env.token("alice", "notes:read");
     env.assert_accepted(&token).await;
     // Key A leaves the JWKS; an unknown kid after the refresh interval makes the store refetch.
-    env.issuer.set_keys(vec![rsa_b().jwk]);
+    env.issuer().set_keys(vec![rsa_b().jwk]);
     env.mcp.wait_refresh_interval().await;
     let unknown = sign(&env.key, &json!({ "alg": "RS256", "kid": "no-such-key" }), &env.claims("alice", "notes:read"));
     env.assert_refused(&unknown).await;
-    assert_eq!(env.issuer.jwks_fetches(), 2, "the unknown kid refreshed the keys");
+    assert_eq!(env.issuer().jwks_fetches(), 2, "the unknown kid refreshed the keys");
     // The verified token needs no key; another token of key A is refused, the key being gone.
     env.assert_accepted(&token).await;
     env.assert_refused(&env.token("alice", "notes:read")).await;
     // And the JWKS endpoint can be down altogether.
-    env.issuer.set_up(false);
+    env.issuer().set_available(false);
     env.assert_accepted(&token).await;
 }
 
@@ -529,17 +477,18 @@ async fn verified_token_cache_needs_no_jwks_for_a_token_seen_before() {
     let env = Env::notes().await;
     let token = env.token("alice", "notes:read");
     env.assert_accepted(&token).await;
-    let fetches = env.issuer.jwks_fetches();
-    env.issuer.set_up(false);
+    let fetches = env.issuer().jwks_fetches();
+    env.issuer().set_available(false);
     env.assert_accepted(&token).await;
-    assert_eq!(env.issuer.jwks_fetches(), fetches, "no fetch for a verified token");
+    assert_eq!(env.issuer().jwks_fetches(), fetches, "no fetch for a verified token");
 }
 
 // ---------------------------------------------------------------------------------------------
 // Protected-resource metadata
 
 async fn assert_prm(env: &Env, url: &str, scopes: Value) {
-    let response = env.mcp.http.get(url).header("origin", "https://chatgpt.com").send().await.expect("GET");
+    let headers = HeaderMap::from_iter([(http::header::ORIGIN, HeaderValue::from_static("https://chatgpt.com"))]);
+    let response = env.mcp.get(url, headers).await;
     assert_eq!(response.status(), StatusCode::OK);
     let header = |name: &str| response.headers().get(name).map(|v| v.to_str().expect("ASCII").to_owned());
     assert_eq!(header("access-control-allow-origin").as_deref(), Some("*"));
@@ -549,7 +498,7 @@ async fn assert_prm(env: &Env, url: &str, scopes: Value) {
         body,
         json!({
             "resource": env.mcp.url,
-            "authorization_servers": [env.issuer.url],
+            "authorization_servers": [env.issuer().url()],
             "scopes_supported": scopes,
             "bearer_methods_supported": ["header"],
         })
@@ -582,12 +531,11 @@ async fn prm_lists_the_configured_scopes_supported() {
 #[tokio::test]
 async fn issuer_with_a_trailing_slash_is_used_verbatim() {
     // Auth0-style: the issuer identifier ends with a slash, in the metadata and the tokens.
-    let issuer = Issuer::start(vec![rsa_a().jwk]).await;
-    let slashed = format!("{}/", issuer.url);
+    let issuer = issuer(vec![rsa_a().jwk]).await;
+    let slashed = format!("{}/", issuer.url());
     issuer.advertise_issuer(&slashed);
-    let (listener, server, base) = bind_and_build(&slashed, |auth| auth, notes_tools).await;
-    let env = Env { mcp: Mcp::serve(listener, server, base).await, issuer, key: rsa_a() };
-    let response = env.mcp.http.get(&env.mcp.prm_url).send().await.expect("GET");
+    let env = Env::serving(issuer, build(&slashed, |auth| auth, notes_tools)).await;
+    let response = env.mcp.get(&env.mcp.prm_url, HeaderMap::new()).await;
     assert_eq!(json_body(response).await["authorization_servers"], json!([slashed]));
     let claims = env.claims_with("alice", "notes:read", |c| {
         c.insert("iss".into(), json!(slashed));

@@ -1,15 +1,17 @@
 //! Authorization end to end: anonymous access to mixed servers, all-private servers, the
 //! server-level scopes, per-tool refusals in each refusal mode (HTTP 401/403 challenges, or an
 //! `isError` result carrying the challenge for ChatGPT), sessions bound to their principal, and
-//! the same rules for 2026-07-28 requests, whose request state is bound to its caller.
+//! the same rules for 2026-07-28 requests, whose request state is bound to its caller. The
+//! tokens are JWTs signed with the fixture keys, which the server's verifier reads in process
+//! (fetching them from an issuer is the subject of `auth.rs`).
 
-mod auth_support;
+mod common;
 
-use auth_support::*;
+use common::auth::*;
 use fastapps_core::auth::RefusalMode;
 use fastapps_core::prelude::{CallToolResult, Context, Security, ToolDef};
 use fastapps_core::protocol::ElicitParams;
-use reqwest::StatusCode;
+use http::{HeaderValue, StatusCode};
 use serde_json::{Value, json};
 
 /// The 401 challenge of a request without a token that needs one.
@@ -26,12 +28,12 @@ fn insufficient_scope_challenge(env: &Env, scope: &str, description: &str) -> St
     )
 }
 
-async fn assert_missing_token(response: reqwest::Response, env: &Env, scope: &str) {
+async fn assert_missing_token(response: common::Response, env: &Env, scope: &str) {
     let challenge = missing_token_challenge(env, scope);
     assert_oauth(response, StatusCode::UNAUTHORIZED, &challenge, "invalid_token", "Authorization required").await;
 }
 
-async fn assert_insufficient_scope(response: reqwest::Response, env: &Env, scope: &str, description: &str) {
+async fn assert_insufficient_scope(response: common::Response, env: &Env, scope: &str, description: &str) {
     let challenge = insufficient_scope_challenge(env, scope, description);
     assert_oauth(response, StatusCode::FORBIDDEN, &challenge, "insufficient_scope", description).await;
 }
@@ -53,7 +55,7 @@ const NEEDS_READ: &str = "Additional permission required: notes:read";
 
 #[tokio::test]
 async fn initialize_and_tools_list_work_without_a_token() {
-    let env = Env::notes().await;
+    let env = Env::local_notes().await;
     let session = env.anonymous_session().await;
     let list = result(env.mcp.list(&session, None).await).await;
     let schemes: Vec<(Value, Value)> = list["tools"]
@@ -76,7 +78,7 @@ async fn initialize_and_tools_list_work_without_a_token() {
 
 #[tokio::test]
 async fn public_tool_runs_anonymously_and_sees_the_user_with_a_token() {
-    let env = Env::notes().await;
+    let env = Env::local_notes().await;
     let session = env.anonymous_session().await;
     assert_eq!(env.mcp.call_text(&session, None, "public_info").await, "public for anonymous");
     let token = env.token("alice", "");
@@ -85,7 +87,7 @@ async fn public_tool_runs_anonymously_and_sees_the_user_with_a_token() {
 
 #[tokio::test]
 async fn optional_tool_runs_anonymously_and_sees_the_user_with_a_token() {
-    let env = Env::notes().await;
+    let env = Env::local_notes().await;
     let session = env.anonymous_session().await;
     assert_eq!(env.mcp.call_text(&session, None, "search").await, "search as anonymous");
     let token = env.token("alice", "notes:read");
@@ -97,7 +99,7 @@ async fn optional_tool_runs_anonymously_and_sees_the_user_with_a_token() {
 
 #[tokio::test]
 async fn invalid_token_is_refused_even_for_a_public_tool_and_initialize() {
-    let env = Env::notes().await;
+    let env = Env::local_notes().await;
     let session = env.anonymous_session().await;
     let expired = env.sign(&env.claims_with("alice", "notes:read", |c| {
         c.insert("exp".into(), json!(now() - 3600));
@@ -109,7 +111,7 @@ async fn invalid_token_is_refused_even_for_a_public_tool_and_initialize() {
 
 #[tokio::test]
 async fn other_schemes_and_empty_bearer_count_as_no_token() {
-    let env = Env::notes().await;
+    let env = Env::local_notes().await;
     let session = env.anonymous_session().await;
     let params = json!({ "name": "public_info", "arguments": {} });
     for header in ["Basic YWxpY2U6c2VjcmV0", "Bearer ", "Bearer"] {
@@ -120,22 +122,12 @@ async fn other_schemes_and_empty_bearer_count_as_no_token() {
 
 #[tokio::test]
 async fn access_token_in_the_query_is_ignored() {
-    let env = Env::notes().await;
+    let env = Env::local_notes().await;
     let session = env.anonymous_session().await;
     let token = env.token("alice", "notes:read");
     let url = format!("{}?access_token={token}", env.mcp.url);
-    let response = env
-        .mcp
-        .http
-        .post(url)
-        .header("content-type", "application/json")
-        .header("accept", "application/json, text/event-stream")
-        .header("mcp-protocol-version", VERSION)
-        .header("mcp-session-id", &session)
-        .body(rpc("tools/call", json!({ "name": "public_info", "arguments": {} })).to_string())
-        .send()
-        .await
-        .expect("POST");
+    let call = rpc("tools/call", json!({ "name": "public_info", "arguments": {} }));
+    let response = env.mcp.post_headers(&url, env.mcp.headers(Some(&session), &[]), &call).await;
     assert_eq!(result(response).await["content"][0]["text"], "public for anonymous");
 }
 
@@ -145,7 +137,7 @@ async fn access_token_in_the_query_is_ignored() {
 #[tokio::test]
 async fn initialize_without_a_token_is_challenged_when_every_tool_requires_sign_in() {
     let env =
-        Env::start(vec![rsa_a().jwk], |auth| auth.required_scopes(["mcp:access"]), |b| b.tool(read_notes())).await;
+        Env::local(vec![rsa_a().jwk], |auth| auth.required_scopes(["mcp:access"]), |b| b.tool(read_notes())).await;
     let response = env.mcp.initialize_as(None, "test-client").await;
     assert_missing_token(response, &env, "mcp:access").await;
     // With a token carrying the server's scopes everything works.
@@ -156,7 +148,7 @@ async fn initialize_without_a_token_is_challenged_when_every_tool_requires_sign_
 
 #[tokio::test]
 async fn initialize_without_a_token_names_the_tools_scopes_when_the_server_requires_none() {
-    let env = Env::start(
+    let env = Env::local(
         vec![rsa_a().jwk],
         |auth| auth,
         |b| {
@@ -172,7 +164,7 @@ async fn initialize_without_a_token_names_the_tools_scopes_when_the_server_requi
 #[tokio::test]
 async fn other_scheme_is_challenged_like_no_token_on_an_all_private_server() {
     let env =
-        Env::start(vec![rsa_a().jwk], |auth| auth.required_scopes(["mcp:access"]), |b| b.tool(read_notes())).await;
+        Env::local(vec![rsa_a().jwk], |auth| auth.required_scopes(["mcp:access"]), |b| b.tool(read_notes())).await;
     let params =
         json!({ "protocolVersion": VERSION, "capabilities": {}, "clientInfo": { "name": "c", "version": "1" } });
     let response = env.mcp.post(None, &["Basic YWxpY2U6c2VjcmV0".to_owned()], &rpc("initialize", params)).await;
@@ -181,7 +173,7 @@ async fn other_scheme_is_challenged_like_no_token_on_an_all_private_server() {
 
 #[tokio::test]
 async fn require_everywhere_challenges_initialize_on_a_mixed_server() {
-    let env = Env::start(
+    let env = Env::local(
         vec![rsa_a().jwk],
         |auth| auth.require_everywhere(true).required_scopes(["mcp:access"]),
         notes_tools,
@@ -196,7 +188,7 @@ async fn require_everywhere_challenges_initialize_on_a_mixed_server() {
 
 #[tokio::test]
 async fn token_without_the_server_required_scope_is_forbidden() {
-    let env = Env::start(vec![rsa_a().jwk], |auth| auth.required_scopes(["mcp:access"]), notes_tools).await;
+    let env = Env::local(vec![rsa_a().jwk], |auth| auth.required_scopes(["mcp:access"]), notes_tools).await;
     let session = env.anonymous_session().await;
     let token = env.token("alice", "notes:read notes:write");
     let description = "The access token lacks the scopes mcp:access";
@@ -210,7 +202,7 @@ async fn token_without_the_server_required_scope_is_forbidden() {
 
 #[tokio::test]
 async fn tool_refusal_names_the_tool_scopes_with_the_server_scopes() {
-    let env = Env::start(vec![rsa_a().jwk], |auth| auth.required_scopes(["mcp:access"]), notes_tools).await;
+    let env = Env::local(vec![rsa_a().jwk], |auth| auth.required_scopes(["mcp:access"]), notes_tools).await;
     let session = env.anonymous_session().await;
     let token = env.token("alice", "mcp:access notes:read");
     let response = env.mcp.call(&session, Some(&token), "write_notes", None).await;
@@ -226,7 +218,7 @@ async fn tool_refusal_names_the_tool_scopes_with_the_server_scopes() {
 // Refusal modes
 
 async fn env_with(mode: RefusalMode) -> Env {
-    Env::start(vec![rsa_a().jwk], move |auth| auth.refusal(mode), notes_tools).await
+    Env::local(vec![rsa_a().jwk], move |auth| auth.refusal(mode), notes_tools).await
 }
 
 #[tokio::test]
@@ -283,20 +275,20 @@ async fn tool_result_mode_answers_a_token_lacking_the_scope_with_an_error_result
 
 #[tokio::test]
 async fn hybrid_mode_answers_the_openai_mcp_client_with_an_error_result() {
-    let env = Env::notes().await;
+    let env = Env::local_notes().await;
     let session = env.mcp.session_as(None, "openai-mcp").await;
     let result = result(env.mcp.call(&session, None, "read_notes", None).await).await;
     let text = "Authentication required: sign in to use read_notes.";
     assert_eq!(result, refusal_result(&env, text, "notes:read", SIGN_IN));
     let token = env.token("alice", "notes:write");
-    let result = auth_support::result(env.mcp.call(&session, Some(&token), "read_notes", None).await).await;
+    let result = common::auth::result(env.mcp.call(&session, Some(&token), "read_notes", None).await).await;
     let text = "Permission required: read_notes needs the scopes notes:read.";
     assert_eq!(result, refusal_result(&env, text, "notes:read", NEEDS_READ));
 }
 
 #[tokio::test]
 async fn hybrid_mode_answers_a_call_with_openai_meta_with_an_error_result() {
-    let env = Env::notes().await;
+    let env = Env::local_notes().await;
     let session = env.anonymous_session().await;
     let meta = json!({ "openai/subject": "anon-123", "openai/locale": "en-US" });
     let result = result(env.mcp.call(&session, None, "read_notes", Some(meta)).await).await;
@@ -306,7 +298,7 @@ async fn hybrid_mode_answers_a_call_with_openai_meta_with_an_error_result() {
 
 #[tokio::test]
 async fn hybrid_mode_answers_other_clients_over_http() {
-    let env = Env::notes().await;
+    let env = Env::local_notes().await;
     let session = env.anonymous_session().await;
     let response = env.mcp.call(&session, None, "read_notes", Some(json!({ "progressToken": 7 }))).await;
     assert_missing_token(response, &env, "notes:read").await;
@@ -320,18 +312,10 @@ async fn refused_call_is_answered_before_any_stream_starts() {
     // A client accepting only SSE still gets the HTTP refusal, not a stream.
     let env = env_with(RefusalMode::Http).await;
     let session = env.anonymous_session().await;
-    let response = env
-        .mcp
-        .http
-        .post(&env.mcp.url)
-        .header("content-type", "application/json")
-        .header("accept", "text/event-stream")
-        .header("mcp-protocol-version", VERSION)
-        .header("mcp-session-id", &session)
-        .body(rpc("tools/call", json!({ "name": "read_notes", "arguments": {} })).to_string())
-        .send()
-        .await
-        .expect("POST");
+    let mut headers = env.mcp.headers(Some(&session), &[]);
+    headers.insert("accept", HeaderValue::from_static("text/event-stream"));
+    let call = rpc("tools/call", json!({ "name": "read_notes", "arguments": {} }));
+    let response = env.mcp.post_headers(&env.mcp.url, headers, &call).await;
     assert_missing_token(response, &env, "notes:read").await;
 }
 
@@ -344,7 +328,7 @@ fn session_not_found() -> Value {
 
 #[tokio::test]
 async fn session_of_alice_used_with_bobs_token_is_not_found() {
-    let env = Env::notes().await;
+    let env = Env::local_notes().await;
     let alice = env.token("alice", "notes:read");
     let session = env.mcp.session(Some(&alice)).await;
     assert_eq!(env.mcp.call_text(&session, Some(&alice), "read_notes").await, "notes of alice");
@@ -358,7 +342,7 @@ async fn session_of_alice_used_with_bobs_token_is_not_found() {
 
 #[tokio::test]
 async fn session_of_alice_used_with_her_refreshed_token_works() {
-    let env = Env::notes().await;
+    let env = Env::local_notes().await;
     let alice = env.token("alice", "notes:read");
     let session = env.mcp.session(Some(&alice)).await;
     // A new token: other jti, iat and exp, same issuer, subject and client.
@@ -373,7 +357,7 @@ async fn session_of_alice_used_with_her_refreshed_token_works() {
 
 #[tokio::test]
 async fn session_of_alice_used_with_her_token_for_another_client_is_not_found() {
-    let env = Env::notes().await;
+    let env = Env::local_notes().await;
     let alice = env.token("alice", "notes:read");
     let session = env.mcp.session(Some(&alice)).await;
     let other_client = env.sign(&env.claims_with("alice", "notes:read", |c| {
@@ -386,7 +370,7 @@ async fn session_of_alice_used_with_her_token_for_another_client_is_not_found() 
 
 #[tokio::test]
 async fn session_of_alice_used_without_a_token_is_challenged() {
-    let env = Env::notes().await;
+    let env = Env::local_notes().await;
     let alice = env.token("alice", "notes:read");
     let session = env.mcp.session(Some(&alice)).await;
     // The session is alice's: without her token the client must sign in again (401 with the
@@ -402,7 +386,7 @@ async fn session_of_alice_used_without_a_token_is_challenged() {
 
 #[tokio::test]
 async fn session_of_alice_used_with_her_expired_token_is_refused() {
-    let env = Env::notes().await;
+    let env = Env::local_notes().await;
     let alice = env.token("alice", "notes:read");
     let session = env.mcp.session(Some(&alice)).await;
     let expired = env.sign(&env.claims_with("alice", "notes:read", |c| {
@@ -414,7 +398,7 @@ async fn session_of_alice_used_with_her_expired_token_is_refused() {
 
 #[tokio::test]
 async fn anonymous_session_is_usable_after_signing_in() {
-    let env = Env::notes().await;
+    let env = Env::local_notes().await;
     let session = env.anonymous_session().await;
     let response = env.mcp.call(&session, None, "read_notes", None).await;
     assert_missing_token(response, &env, "notes:read").await;
@@ -427,7 +411,7 @@ async fn anonymous_session_is_usable_after_signing_in() {
 
 #[tokio::test]
 async fn modern_requests_are_authenticated_and_authorized_as_legacy_ones() {
-    let env = Env::notes().await;
+    let env = Env::local_notes().await;
     let token = env.token("alice", "notes:read");
     let done = result(env.mcp.call_modern(Some(&token), "test-client", "read_notes", json!({})).await).await;
     assert_eq!(done["content"][0]["text"], "notes of alice");
@@ -453,7 +437,7 @@ async fn modern_requests_are_authenticated_and_authorized_as_legacy_ones() {
 
 #[tokio::test]
 async fn modern_chatgpt_gets_the_refusal_in_the_tool_result() {
-    let env = Env::notes().await;
+    let env = Env::local_notes().await;
     let done = result(env.mcp.call_modern(None, "openai-mcp", "read_notes", json!({})).await).await;
     let expected = refusal_result(&env, "Authentication required: sign in to use read_notes.", "notes:read", SIGN_IN);
     assert_eq!(done["content"], expected["content"]);
@@ -470,7 +454,7 @@ async fn a_request_state_is_bound_to_its_caller() {
         Ok(CallToolResult::text(format!("{:?} by {}", answer.action, caller(&ctx))))
     })
     .security(Security::required(["notes:read"]));
-    let env = Env::start(vec![rsa_a().jwk], |auth| auth, |b| notes_tools(b).tool(confirm)).await;
+    let env = Env::local(vec![rsa_a().jwk], |auth| auth, |b| notes_tools(b).tool(confirm)).await;
     let alice = env.token("alice", "notes:read");
     let first = result(env.mcp.call_modern(Some(&alice), "test-client", "confirm_read", json!({})).await).await;
     assert_eq!(first["resultType"], "input_required");

@@ -1,4 +1,4 @@
-//! Server features over real HTTP: methods and their errors, pagination, resources, prompts,
+//! Server features, driven in process: methods and their errors, pagination, resources, prompts,
 //! completion, logging, notifications on the request's stream, server-to-client requests
 //! (sampling, elicitation), cancellation and resource subscriptions.
 
@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use common::*;
 use fastapps_core::prelude::*;
-use reqwest::StatusCode;
+use http::StatusCode;
 use serde_json::{Value, json};
 use tokio::sync::{Notify, mpsc};
 
@@ -18,19 +18,18 @@ use tokio::sync::{Notify, mpsc};
 
 #[tokio::test]
 async fn ping_answers_an_empty_object() {
-    let server = TestServer::start(fixtures()).await;
+    let server = TestServer::new(fixtures());
     let session = server.initialize().await;
     let response = session.request("ping", json!({})).await;
     assert_eq!(response, json!({ "jsonrpc": "2.0", "id": 1, "result": {} }));
     // Without params too.
     let response = session.post(&json!({ "jsonrpc": "2.0", "id": 2, "method": "ping" }), &[]).await;
     assert_eq!(json_body(response).await, json!({ "jsonrpc": "2.0", "id": 2, "result": {} }));
-    server.stop().await;
 }
 
 #[tokio::test]
 async fn an_unknown_method_is_method_not_found() {
-    let server = TestServer::start(fixtures()).await;
+    let server = TestServer::new(fixtures());
     let session = server.initialize().await;
     let (id, response) = session.send("foo/bar", json!({}), &[]).await;
     assert_eq!(response.status(), StatusCode::OK);
@@ -39,22 +38,20 @@ async fn an_unknown_method_is_method_not_found() {
         json!({ "jsonrpc": "2.0", "id": id, "error": { "code": -32601, "message": "Method not found: foo/bar" } })
     );
     session.assert_alive().await;
-    server.stop().await;
 }
 
 #[tokio::test]
 async fn an_unknown_tool_is_invalid_params() {
-    let server = TestServer::start(fixtures()).await;
+    let server = TestServer::new(fixtures());
     let session = server.initialize().await;
     let error = session.error("tools/call", json!({ "name": "nope", "arguments": {} })).await;
     assert_eq!(error, json!({ "code": -32602, "message": "Unknown tool: nope" }));
     session.assert_alive().await;
-    server.stop().await;
 }
 
 #[tokio::test]
 async fn a_failing_tool_returns_an_error_result() {
-    let server = TestServer::start(fixtures()).await;
+    let server = TestServer::new(fixtures());
     let session = server.initialize().await;
     let result = session.call_tool("fail", json!({})).await;
     assert_eq!(
@@ -66,12 +63,11 @@ async fn a_failing_tool_returns_an_error_result() {
     assert_eq!(result["isError"], true);
     assert_eq!(first_text(&result), "`a` must be an integer");
     session.assert_alive().await;
-    server.stop().await;
 }
 
 #[tokio::test]
 async fn a_panicking_tool_is_an_internal_error_and_the_server_keeps_serving() {
-    let server = TestServer::start(fixtures()).await;
+    let server = TestServer::new(fixtures());
     let session = server.initialize().await;
     let error = session.error("tools/call", json!({ "name": "boom" })).await;
     assert_eq!(error["code"], -32603, "{error}");
@@ -83,12 +79,11 @@ async fn a_panicking_tool_is_an_internal_error_and_the_server_keeps_serving() {
     assert_eq!(messages[0]["error"]["code"], -32603);
     let result = session.call_tool("echo", json!({ "text": "still here" })).await;
     assert_eq!(first_text(&result), "still here");
-    server.stop().await;
 }
 
 #[tokio::test]
 async fn malformed_params_are_invalid_params() {
-    let server = TestServer::start(fixtures()).await;
+    let server = TestServer::new(fixtures());
     let session = server.initialize().await;
     for params in [
         json!({ "name": 5 }),
@@ -104,12 +99,11 @@ async fn malformed_params_are_invalid_params() {
     let error = session.error("tools/list", json!({ "cursor": 7 })).await;
     assert_eq!(error["code"], -32602);
     session.assert_alive().await;
-    server.stop().await;
 }
 
 #[tokio::test]
 async fn a_tool_result_with_structured_content() {
-    let server = TestServer::start(fixtures()).await;
+    let server = TestServer::new(fixtures());
     let session = server.initialize().await;
     let result = session.call_tool("add", json!({ "a": 2, "b": 40 })).await;
     assert_eq!(
@@ -120,20 +114,17 @@ async fn a_tool_result_with_structured_content() {
             "isError": false
         })
     );
-    server.stop().await;
 }
 
 #[tokio::test]
 async fn tools_see_who_the_client_is() {
-    let server = TestServer::start(fixtures()).await;
+    let server = TestServer::new(fixtures());
     let session = server.initialize().await;
     assert_eq!(first_text(&session.call_tool("whoami", json!({})).await), "test-client 9.9.9");
-    server.stop().await;
 
-    let server = TestServer::start(fixtures().stateless(true)).await;
+    let server = TestServer::new(fixtures().stateless(true));
     let client = server.session(None, LATEST);
     assert_eq!(first_text(&client.call_tool("whoami", json!({})).await), "unknown");
-    server.stop().await;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -151,7 +142,7 @@ fn names(items: &Value, field: &str) -> Vec<String> {
 
 #[tokio::test]
 async fn tools_list_pages_through_every_tool_in_order() {
-    let server = TestServer::start(numbered_tools(5).page_size(2)).await;
+    let server = TestServer::new(numbered_tools(5).page_size(2));
     let session = server.initialize().await;
     let mut seen = Vec::new();
     let mut cursor: Option<String> = None;
@@ -181,12 +172,11 @@ async fn tools_list_pages_through_every_tool_in_order() {
     assert_eq!(first, again);
     let second = session.result("tools/list", json!({ "cursor": first["nextCursor"] })).await;
     assert_eq!(names(&second["tools"], "name"), ["tool3", "tool4"]);
-    server.stop().await;
 }
 
 #[tokio::test]
 async fn a_garbage_cursor_is_invalid_params() {
-    let server = TestServer::start(numbered_tools(5).page_size(2)).await;
+    let server = TestServer::new(numbered_tools(5).page_size(2));
     let session = server.initialize().await;
     for cursor in ["garbage", "", "b2Zmc2V0OjEwMA", "!!!"] {
         let error = session.error("tools/list", json!({ "cursor": cursor })).await;
@@ -198,7 +188,6 @@ async fn a_garbage_cursor_is_invalid_params() {
         assert_eq!(error["code"], -32602, "{method}");
     }
     session.assert_alive().await;
-    server.stop().await;
 }
 
 #[tokio::test]
@@ -210,7 +199,7 @@ async fn other_lists_paginate_too() {
             }),
         )
     });
-    let server = TestServer::start(builder).await;
+    let server = TestServer::new(builder);
     let session = server.initialize().await;
     let page = session.result("resources/list", json!({})).await;
     assert_eq!(names(&page["resources"], "uri"), ["test://r1", "test://r2"]);
@@ -226,7 +215,6 @@ async fn other_lists_paginate_too() {
 
     // An empty list is one page without a cursor.
     assert_eq!(session.result("resources/templates/list", json!({})).await, json!({ "resourceTemplates": [] }));
-    server.stop().await;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -234,7 +222,7 @@ async fn other_lists_paginate_too() {
 
 #[tokio::test]
 async fn reading_an_unknown_resource_is_resource_not_found() {
-    let server = TestServer::start(fixtures()).await;
+    let server = TestServer::new(fixtures());
     let session = server.initialize().await;
     let error = session.error("resources/read", json!({ "uri": "test://missing" })).await;
     assert_eq!(
@@ -245,24 +233,22 @@ async fn reading_an_unknown_resource_is_resource_not_found() {
     let error = session.error("resources/read", json!({ "uri": "test://items/a/b" })).await;
     assert_eq!(error["code"], -32002);
     session.assert_alive().await;
-    server.stop().await;
 }
 
 #[tokio::test]
 async fn resources_are_read() {
-    let server = TestServer::start(fixtures()).await;
+    let server = TestServer::new(fixtures());
     let session = server.initialize().await;
     let result = session.result("resources/read", json!({ "uri": "test://static" })).await;
     assert_eq!(
         result,
         json!({ "contents": [{ "uri": "test://static", "mimeType": "text/plain", "text": "static text" }] })
     );
-    server.stop().await;
 }
 
 #[tokio::test]
 async fn a_template_resolves_its_variables() {
-    let server = TestServer::start(fixtures()).await;
+    let server = TestServer::new(fixtures());
     let session = server.initialize().await;
     let result = session.result("resources/read", json!({ "uri": "test://items/42" })).await;
     assert_eq!(
@@ -272,12 +258,11 @@ async fn a_template_resolves_its_variables() {
     // Variables are percent-decoded.
     let result = session.result("resources/read", json!({ "uri": "test://items/a%20b" })).await;
     assert_eq!(result["contents"][0]["text"], "item a b");
-    server.stop().await;
 }
 
 #[tokio::test]
 async fn prompts_check_their_required_arguments() {
-    let server = TestServer::start(fixtures()).await;
+    let server = TestServer::new(fixtures());
     let session = server.initialize().await;
     let result = session.result("prompts/get", json!({ "name": "greet", "arguments": { "name": "Ada" } })).await;
     assert_eq!(
@@ -292,12 +277,11 @@ async fn prompts_check_their_required_arguments() {
     let error = session.error("prompts/get", json!({ "name": "nope" })).await;
     assert_eq!(error, json!({ "code": -32602, "message": "Unknown prompt: nope" }));
     session.assert_alive().await;
-    server.stop().await;
 }
 
 #[tokio::test]
 async fn completion_completes_prompt_arguments_and_template_variables() {
-    let server = TestServer::start(fixtures()).await;
+    let server = TestServer::new(fixtures());
     let session = server.initialize().await;
     let result = session
         .result(
@@ -335,7 +319,6 @@ async fn completion_completes_prompt_arguments_and_template_variables() {
         .await;
     assert_eq!(error["code"], -32602);
     session.assert_alive().await;
-    server.stop().await;
 }
 
 #[tokio::test]
@@ -345,7 +328,7 @@ async fn completion_caps_values_at_100() {
             .argument("n", "a number", false)
             .complete("n", |_, _| async { Ok((0..150).map(|n| n.to_string()).collect()) }),
     );
-    let server = TestServer::start(builder).await;
+    let server = TestServer::new(builder);
     let session = server.initialize().await;
     let result = session
         .result(
@@ -357,12 +340,11 @@ async fn completion_caps_values_at_100() {
     assert_eq!(result["completion"]["values"][0], "0");
     assert_eq!(result["completion"]["total"], 150);
     assert_eq!(result["completion"]["hasMore"], true);
-    server.stop().await;
 }
 
 #[tokio::test]
 async fn logging_set_level_validates_the_level() {
-    let server = TestServer::start(fixtures()).await;
+    let server = TestServer::new(fixtures());
     let session = server.initialize().await;
     let error = session.error("logging/setLevel", json!({ "level": "loud" })).await;
     assert_eq!(error["code"], -32602, "{error}");
@@ -374,7 +356,6 @@ async fn logging_set_level_validates_the_level() {
     assert_eq!(response["result"], json!({}), "exactly {{}}: {response}");
     assert_eq!(response.as_object().unwrap().len(), 3, "jsonrpc, id and result only: {response}");
     session.assert_alive().await;
-    server.stop().await;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -389,7 +370,7 @@ fn log_message(message: &Value, level: &str, data: &str) {
 
 #[tokio::test]
 async fn logs_stream_before_the_response() {
-    let server = TestServer::start(fixtures()).await;
+    let server = TestServer::new(fixtures());
     let session = server.initialize().await;
     let (id, response) = session.send("tools/call", json!({ "name": "log3" }), &[]).await;
     assert_eq!(response.status(), StatusCode::OK);
@@ -401,12 +382,11 @@ async fn logs_stream_before_the_response() {
     }
     assert_eq!(messages[3]["id"], id);
     assert_eq!(messages[3]["result"], json!({ "content": [{ "type": "text", "text": "logged" }], "isError": false }));
-    server.stop().await;
 }
 
 #[tokio::test]
 async fn the_log_level_filters_logs() {
-    let server = TestServer::start(fixtures()).await;
+    let server = TestServer::new(fixtures());
     let session = server.initialize().await;
     assert_eq!(session.result("logging/setLevel", json!({ "level": "error" })).await, json!({}));
     let messages = session.exchange("tools/call", json!({ "name": "log3" }), &[]).await;
@@ -422,12 +402,11 @@ async fn the_log_level_filters_logs() {
     assert_eq!(session.result("logging/setLevel", json!({ "level": "info" })).await, json!({}));
     let messages = session.exchange("tools/call", json!({ "name": "log3" }), &[]).await;
     assert_eq!(messages.len(), 4);
-    server.stop().await;
 }
 
 #[tokio::test]
 async fn progress_is_sent_only_for_a_progress_token() {
-    let server = TestServer::start(fixtures()).await;
+    let server = TestServer::new(fixtures());
     let session = server.initialize().await;
 
     for token in [json!("progress-test-1"), json!(7)] {
@@ -450,12 +429,11 @@ async fn progress_is_sent_only_for_a_progress_token() {
     let messages = session.exchange("tools/call", json!({ "name": "progress3", "arguments": {} }), &[]).await;
     assert_eq!(messages.len(), 1, "no progress without a token: {messages:#?}");
     assert_eq!(first_text(&messages[0]["result"]), "done");
-    server.stop().await;
 }
 
 #[tokio::test]
 async fn a_json_only_client_gets_no_notifications() {
-    let server = TestServer::start(fixtures()).await;
+    let server = TestServer::new(fixtures());
     let session = server.initialize().await;
     let (id, response) = session
         .send(
@@ -469,7 +447,6 @@ async fn a_json_only_client_gets_no_notifications() {
         json_body(response).await,
         json!({ "jsonrpc": "2.0", "id": id, "result": { "content": [{ "type": "text", "text": "logged" }], "isError": false } })
     );
-    server.stop().await;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -488,7 +465,7 @@ async fn call_until_request(session: &Session, tool: &str, args: Value, method: 
 
 #[tokio::test]
 async fn sampling_round_trip() {
-    let server = TestServer::start(fixtures()).await;
+    let server = TestServer::new(fixtures());
     let session = server.initialize().await;
     let (id, mut sse, request) =
         call_until_request(&session, "sample", json!({ "prompt": "Hi?" }), "sampling/createMessage").await;
@@ -513,12 +490,11 @@ async fn sampling_round_trip() {
     // The request id is used once: replying again is accepted and ignored.
     session.reply(&request["id"], json!({ "role": "assistant", "content": { "type": "text", "text": "x" } })).await;
     session.assert_alive().await;
-    server.stop().await;
 }
 
 #[tokio::test]
 async fn elicitation_round_trip() {
-    let server = TestServer::start(fixtures()).await;
+    let server = TestServer::new(fixtures());
     let session = server.initialize().await;
     let (id, mut sse, request) = call_until_request(&session, "ask", json!({}), "elicitation/create").await;
     assert_eq!(request["params"]["message"], "What is your name?");
@@ -536,12 +512,11 @@ async fn elicitation_round_trip() {
     let response = sse.next().await.expect("the tool's response");
     assert_eq!(response["id"], id);
     assert_eq!(first_text(&response["result"]), "decline: <none>");
-    server.stop().await;
 }
 
 #[tokio::test]
 async fn a_client_error_reply_reaches_the_tool() {
-    let server = TestServer::start(fixtures()).await;
+    let server = TestServer::new(fixtures());
     let session = server.initialize().await;
     let (id, mut sse, request) =
         call_until_request(&session, "sample", json!({ "prompt": "?" }), "sampling/createMessage").await;
@@ -552,13 +527,12 @@ async fn a_client_error_reply_reaches_the_tool() {
     assert_eq!(response["id"], id);
     assert_eq!(response["result"]["isError"], true, "{response}");
     assert!(first_text(&response["result"]).contains("User rejected sampling"), "{response}");
-    server.stop().await;
 }
 
 #[tokio::test]
 async fn sampling_needs_the_client_capability() {
-    let server = TestServer::start(fixtures()).await;
-    let session = server.initialize_with(init_params(LATEST, json!({}))).await;
+    let server = TestServer::new(fixtures());
+    let session = server.open(server.client.clone().capabilities(json!({}))).await;
     let messages =
         session.exchange("tools/call", json!({ "name": "sample", "arguments": { "prompt": "x" } }), &[]).await;
     assert_eq!(messages.len(), 1, "no sampling request is sent: {messages:#?}");
@@ -570,12 +544,11 @@ async fn sampling_needs_the_client_capability() {
     assert_eq!(messages.len(), 1, "{messages:#?}");
     assert_eq!(first_text(&messages[0]["result"]), "the client did not declare the `elicitation` capability");
     session.assert_alive().await;
-    server.stop().await;
 }
 
 #[tokio::test]
 async fn sampling_needs_an_event_stream() {
-    let server = TestServer::start(fixtures()).await;
+    let server = TestServer::new(fixtures());
     let session = server.initialize().await;
     let (_, response) = session
         .send(
@@ -588,12 +561,11 @@ async fn sampling_needs_an_event_stream() {
     assert_eq!(body["result"]["isError"], true, "{body}");
     assert!(first_text(&body["result"]).contains("no event stream"), "{body}");
     session.assert_alive().await;
-    server.stop().await;
 }
 
 #[tokio::test]
 async fn sampling_round_trip_in_stateless_mode() {
-    let server = TestServer::start(fixtures().stateless(true)).await;
+    let server = TestServer::new(fixtures().stateless(true));
     let client = server.session(None, LATEST);
     let (id, mut sse, request) =
         call_until_request(&client, "sample", json!({ "prompt": "stateless?" }), "sampling/createMessage").await;
@@ -609,12 +581,11 @@ async fn sampling_round_trip_in_stateless_mode() {
     assert_eq!(response["id"], id);
     assert_eq!(first_text(&response["result"]), "sampled: yes");
     assert_eq!(sse.next().await, None);
-    server.stop().await;
 }
 
 #[tokio::test]
 async fn an_unanswered_request_times_out_and_is_cancelled() {
-    let server = TestServer::start(fixtures().request_timeout(Duration::from_millis(200))).await;
+    let server = TestServer::new(fixtures().request_timeout(Duration::from_millis(200)));
     let session = server.initialize().await;
     let (id, mut sse, request) =
         call_until_request(&session, "sample", json!({ "prompt": "?" }), "sampling/createMessage").await;
@@ -630,12 +601,11 @@ async fn an_unanswered_request_times_out_and_is_cancelled() {
     // A late reply is accepted and ignored.
     session.reply(&request["id"], json!({ "role": "assistant", "content": { "type": "text", "text": "late" } })).await;
     session.assert_alive().await;
-    server.stop().await;
 }
 
 #[tokio::test]
 async fn a_reply_from_another_session_is_ignored() {
-    let server = TestServer::start(fixtures().request_timeout(Duration::from_millis(300))).await;
+    let server = TestServer::new(fixtures().request_timeout(Duration::from_millis(300)));
     let session = server.initialize().await;
     let intruder = server.initialize().await;
     let (id, mut sse, request) =
@@ -649,7 +619,6 @@ async fn a_reply_from_another_session_is_ignored() {
     assert_eq!(response["id"], id);
     assert_eq!(response["result"]["isError"], true);
     assert!(!first_text(&response["result"]).contains("forged"));
-    server.stop().await;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -687,7 +656,7 @@ fn waiting_tool(started: Arc<Notify>, stopped: mpsc::UnboundedSender<()>) -> Too
 async fn a_cancelled_request_ends_its_stream_without_a_result() {
     let started = Arc::new(Notify::new());
     let (stopped_tx, mut stopped) = mpsc::unbounded_channel();
-    let server = TestServer::start(fixtures().tool(waiting_tool(started.clone(), stopped_tx))).await;
+    let server = TestServer::new(fixtures().tool(waiting_tool(started.clone(), stopped_tx)));
     let session = server.initialize().await;
 
     let (id, response) = session.send("tools/call", json!({ "name": "wait", "arguments": { "log": true } }), &[]).await;
@@ -701,14 +670,13 @@ async fn a_cancelled_request_ends_its_stream_without_a_result() {
     assert!(rest.iter().all(|m| m.get("id") != Some(&json!(id))), "no response after cancellation: {rest:#?}");
     tokio::time::timeout(STEP, stopped.recv()).await.expect("the handler was stopped");
     session.assert_alive().await;
-    server.stop().await;
 }
 
 #[tokio::test]
 async fn a_cancelled_json_request_is_answered_with_request_cancelled() {
     let started = Arc::new(Notify::new());
     let (stopped_tx, mut stopped) = mpsc::unbounded_channel();
-    let server = TestServer::start(fixtures().tool(waiting_tool(started.clone(), stopped_tx))).await;
+    let server = TestServer::new(fixtures().tool(waiting_tool(started.clone(), stopped_tx)));
     let session = server.initialize().await;
 
     let id = session.next_id();
@@ -732,14 +700,13 @@ async fn a_cancelled_json_request_is_answered_with_request_cancelled() {
     );
     tokio::time::timeout(STEP, stopped.recv()).await.expect("the handler was stopped");
     session.assert_alive().await;
-    server.stop().await;
 }
 
 #[tokio::test]
 async fn another_session_cannot_cancel_a_request() {
     let started = Arc::new(Notify::new());
     let (stopped_tx, _stopped) = mpsc::unbounded_channel();
-    let server = TestServer::start(fixtures().tool(waiting_tool(started.clone(), stopped_tx))).await;
+    let server = TestServer::new(fixtures().tool(waiting_tool(started.clone(), stopped_tx)));
     let session = server.initialize().await;
     let other = server.initialize().await;
     let (id, response) = session.send("tools/call", json!({ "name": "wait", "arguments": { "log": true } }), &[]).await;
@@ -749,7 +716,6 @@ async fn another_session_cannot_cancel_a_request() {
     assert!(sse.next_within(Duration::from_millis(200)).await.is_err(), "the request is still running");
     session.notify("notifications/cancelled", Some(json!({ "requestId": id }))).await;
     assert_eq!(sse.next().await, None);
-    server.stop().await;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -757,7 +723,7 @@ async fn another_session_cannot_cancel_a_request() {
 
 #[tokio::test]
 async fn a_subscribed_resource_update_arrives_on_the_get_stream() {
-    let server = TestServer::start(fixtures()).await;
+    let server = TestServer::new(fixtures());
     let session = server.initialize().await;
     assert_eq!(session.result("resources/subscribe", json!({ "uri": "test://static" })).await, json!({}));
     // Without a GET stream the update has nowhere to go.
@@ -776,12 +742,11 @@ async fn a_subscribed_resource_update_arrives_on_the_get_stream() {
     assert_eq!(server.server.notify_resource_updated("test://static"), 0);
     assert!(stream.next_within(Duration::from_millis(100)).await.is_err(), "nothing more arrives");
     drop(stream);
-    server.stop().await;
 }
 
 #[tokio::test]
 async fn updates_reach_only_subscribed_sessions() {
-    let server = TestServer::start(fixtures()).await;
+    let server = TestServer::new(fixtures());
     let subscribed = server.initialize().await;
     let bystander = server.initialize().await;
     let mut subscribed_stream = Sse::new(subscribed.open_get().await);
@@ -790,7 +755,6 @@ async fn updates_reach_only_subscribed_sessions() {
     assert_eq!(server.server.notify_resource_updated("test://items/1"), 1);
     assert_eq!(subscribed_stream.next().await.unwrap()["params"]["uri"], "test://items/1");
     assert!(bystander_stream.next_within(Duration::from_millis(100)).await.is_err());
-    server.stop().await;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -806,7 +770,7 @@ async fn a_tool_may_answer_with_a_json_rpc_error() {
                     .with_data(json!({ "url": "https://example.com" })),
             ))
         }));
-    let server = TestServer::start(builder).await;
+    let server = TestServer::new(builder);
     let session = server.initialize().await;
     let error = session.error("tools/call", json!({ "name": "strict" })).await;
     assert_eq!(error, json!({ "code": -32602, "message": "`x` is required" }));
@@ -816,7 +780,6 @@ async fn a_tool_may_answer_with_a_json_rpc_error() {
         json!({ "code": -32042, "message": "Go to the URL first", "data": { "url": "https://example.com" } })
     );
     session.assert_alive().await;
-    server.stop().await;
 }
 
 #[tokio::test]
@@ -844,7 +807,7 @@ async fn failing_resource_readers_and_prompts_are_internal_errors() {
         .resource(ResourceDef::new("test://broken", "broken", broken_reader))
         .resource(ResourceDef::new("test://panics", "panics", panicking_reader))
         .prompt(PromptDef::new("broken", broken_prompt));
-    let server = TestServer::start(builder).await;
+    let server = TestServer::new(builder);
     let session = server.initialize().await;
     let error = session.error("resources/read", json!({ "uri": "test://broken" })).await;
     assert_eq!(error, json!({ "code": -32603, "message": "disk on fire" }));
@@ -853,12 +816,11 @@ async fn failing_resource_readers_and_prompts_are_internal_errors() {
     let error = session.error("prompts/get", json!({ "name": "broken" })).await;
     assert_eq!(error, json!({ "code": -32603, "message": "template missing" }));
     session.assert_alive().await;
-    server.stop().await;
 }
 
 #[tokio::test]
 async fn a_malformed_client_reply_is_a_tool_error() {
-    let server = TestServer::start(fixtures()).await;
+    let server = TestServer::new(fixtures());
     let session = server.initialize().await;
     let (id, mut sse, request) = call_until_request(&session, "ask", json!({}), "elicitation/create").await;
     session.reply(&request["id"], json!({ "action": "shrug" })).await;
@@ -867,13 +829,12 @@ async fn a_malformed_client_reply_is_a_tool_error() {
     assert_eq!(response["result"]["isError"], true);
     assert!(first_text(&response["result"]).starts_with("the client's answer is malformed"), "{response}");
     session.assert_alive().await;
-    server.stop().await;
 }
 
 #[tokio::test]
 async fn a_session_waiting_on_the_client_does_not_expire() {
     // The TTL is shorter than the time the user takes to answer the elicitation.
-    let server = TestServer::start(fixtures().session_ttl(Duration::from_millis(150))).await;
+    let server = TestServer::new(fixtures().session_ttl(Duration::from_millis(150)));
     let session = server.initialize().await;
     let (id, mut sse, request) = call_until_request(&session, "ask", json!({}), "elicitation/create").await;
     tokio::time::sleep(Duration::from_millis(400)).await;
@@ -884,14 +845,13 @@ async fn a_session_waiting_on_the_client_does_not_expire() {
     let response = sse.next().await.expect("the tool's response");
     assert_eq!(response["id"], id);
     assert_eq!(first_text(&response["result"]), "accept: Ada");
-    server.stop().await;
 }
 
 #[tokio::test]
 async fn ending_a_session_cancels_its_requests() {
     let started = Arc::new(Notify::new());
     let (stopped_tx, mut stopped) = mpsc::unbounded_channel();
-    let server = TestServer::start(fixtures().tool(waiting_tool(started.clone(), stopped_tx))).await;
+    let server = TestServer::new(fixtures().tool(waiting_tool(started.clone(), stopped_tx)));
     let session = server.initialize().await;
     let (id, response) = session.send("tools/call", json!({ "name": "wait", "arguments": { "log": true } }), &[]).await;
     let mut sse = Sse::new(response);
@@ -900,12 +860,11 @@ async fn ending_a_session_cancels_its_requests() {
     let rest = sse.rest().await;
     assert!(rest.iter().all(|m| m.get("id") != Some(&json!(id))), "no response: {rest:#?}");
     tokio::time::timeout(STEP, stopped.recv()).await.expect("the handler was stopped");
-    server.stop().await;
 }
 
 #[tokio::test]
 async fn concurrent_requests_on_one_session() {
-    let server = TestServer::start(fixtures()).await;
+    let server = TestServer::new(fixtures());
     let session = server.initialize().await;
     // What the conformance suite's multiple-streams scenario does: three at once, old version header.
     let calls = (0..3).map(|_| {
@@ -924,25 +883,23 @@ async fn concurrent_requests_on_one_session() {
     session.assert_alive().await;
     session.reply(&request["id"], json!({ "role": "assistant", "content": { "type": "text", "text": "ok" } })).await;
     assert_eq!(first_text(&slow.next().await.unwrap()["result"]), "sampled: ok");
-    server.stop().await;
 }
 
 #[tokio::test]
 async fn capabilities_follow_what_is_registered() {
     let tools_only =
         WidgetMcpServer::builder("tools-only").tool(ToolDef::new("t", |_, _| async { Ok(CallToolResult::text("")) }));
-    let server = TestServer::start(tools_only).await;
+    let server = TestServer::new(tools_only);
     let response = server.post_json(&request(1, "initialize", init_params(LATEST, json!({}))), &[]).await;
     let body = json_body(response).await;
     assert_eq!(body["result"]["capabilities"], json!({ "tools": { "listChanged": false }, "logging": {} }));
     assert_eq!(body["result"]["serverInfo"], json!({ "name": "tools-only", "version": "0.0.0" }));
     assert!(body["result"].get("instructions").is_none());
-    server.stop().await;
 }
 
 #[tokio::test]
 async fn text_with_newlines_and_unicode_survives_both_reply_types() {
-    let server = TestServer::start(fixtures()).await;
+    let server = TestServer::new(fixtures());
     let session = server.initialize().await;
     let text = "line one\nline two\r\n\u{2028}héllo ✓ \"quoted\" data: not a field";
     for accept in ["application/json", "text/event-stream"] {
@@ -952,5 +909,4 @@ async fn text_with_newlines_and_unicode_survives_both_reply_types() {
         assert_eq!(messages.len(), 1);
         assert_eq!(first_text(&messages[0]["result"]), text, "{accept}");
     }
-    server.stop().await;
 }

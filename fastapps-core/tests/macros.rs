@@ -1,9 +1,13 @@
 //! Tools declared with `#[tool]` and `#[widget]`: every attribute combination as `tools/list`
 //! shows it (pinned by a snapshot), arguments and request `_meta` reaching `execute`, and the
-//! errors a bad call gets.
+//! errors a bad call gets. (What a server without auth answers for a tool that requires
+//! sign-in is in `socket.rs`.)
+
+mod common;
 
 use std::time::Duration;
 
+use common::{Modern, Session, TestServer, json_body};
 use fastapps_core::prelude::*;
 use fastapps_core::registry::Csp;
 use fastapps_core::serde_json::{Value, json};
@@ -128,13 +132,6 @@ impl Widget for HiddenPanel {
     }
 }
 
-struct Served {
-    url: String,
-    client: reqwest::Client,
-    session: String,
-    _stop: tokio::sync::oneshot::Sender<()>,
-}
-
 /// The test's widgets have no built assets; their HTML is given to the builder.
 fn builder() -> ServerBuilder {
     WidgetMcpServer::builder("macros")
@@ -143,42 +140,27 @@ fn builder() -> ServerBuilder {
         .widget_html("hidden_panel", "<!doctype html><p>panel</p>")
 }
 
+/// A session of a client `t 1` declaring `capabilities`, and a 2026-07-28 client.
+struct Served {
+    session: Session,
+    /// A 2026-07-28 client of the same server.
+    modern: Modern,
+}
+
 impl Served {
     async fn start() -> Self {
         Self::start_as(builder(), json!({})).await
     }
 
     async fn start_as(builder: ServerBuilder, capabilities: Value) -> Self {
-        let server = builder.build_server().unwrap();
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let url = format!("http://{}/mcp", listener.local_addr().unwrap());
-        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-        tokio::spawn(server.serve_with_shutdown(listener, async move {
-            let _ = stopped.await;
-        }));
-        let client = reqwest::Client::new();
-        let init = json!({
-            "jsonrpc": "2.0", "id": 0, "method": "initialize",
-            "params": { "protocolVersion": "2025-11-25", "capabilities": capabilities, "clientInfo": { "name": "t", "version": "1" } }
-        });
-        let response = client.post(&url).json(&init).send().await.unwrap();
-        let session = response.headers()["mcp-session-id"].to_str().unwrap().to_owned();
-        Self { url, client, session, _stop: stop }
+        let server = TestServer::new(builder);
+        let session = server.open(server.client.clone().client_info("t", "1").capabilities(capabilities)).await;
+        Self { session, modern: server.modern() }
     }
 
+    /// The JSON-RPC response.
     async fn rpc(&self, method: &str, params: Value) -> Value {
-        let body = json!({ "jsonrpc": "2.0", "id": 1, "method": method, "params": params });
-        let response = self
-            .client
-            .post(&self.url)
-            .header("mcp-session-id", &self.session)
-            .header("accept", "application/json")
-            .json(&body)
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(response.status(), 200);
-        response.json().await.unwrap()
+        self.session.request(method, params).await
     }
 
     async fn call(&self, name: &str, arguments: Value, meta: Value) -> Value {
@@ -235,18 +217,6 @@ async fn execute_errors_become_error_results() {
         result["result"],
         json!({ "content": [{ "type": "text", "text": "the panel is empty" }], "isError": true })
     );
-}
-
-#[tokio::test]
-async fn auth_required_tools_are_not_run_without_a_user() {
-    let served = Served::start().await;
-    let result = served.call("delete_note", json!({ "note_id": 1 }), json!({})).await;
-    assert_eq!(result["result"]["isError"], json!(true));
-    let text = result["result"]["content"][0]["text"].as_str().unwrap();
-    assert!(text.contains("Authentication required"), "{text}");
-    // Optional auth runs for anonymous callers.
-    let result = served.call("search", json!({ "query": "x" }), json!({})).await;
-    assert_eq!(result["result"]["isError"], json!(false));
 }
 
 #[test]
@@ -308,15 +278,11 @@ async fn an_unknown_widget_uri_is_an_error_not_an_empty_success() {
 
 #[tokio::test]
 async fn the_server_declares_the_mcp_apps_extension() {
-    let server = builder().build_server().unwrap();
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let url = format!("http://{}/mcp", listener.local_addr().unwrap());
-    tokio::spawn(server.serve_with_shutdown(listener, std::future::pending()));
     let init = json!({
         "jsonrpc": "2.0", "id": 0, "method": "initialize",
         "params": { "protocolVersion": "2025-11-25", "capabilities": {}, "clientInfo": { "name": "t", "version": "1" } }
     });
-    let body: Value = reqwest::Client::new().post(&url).json(&init).send().await.unwrap().json().await.unwrap();
+    let body = json_body(TestServer::new(builder()).post_json(&init, &[]).await).await;
     assert_eq!(body["result"]["capabilities"]["extensions"], json!({ "io.modelcontextprotocol/ui": {} }));
 }
 
@@ -367,46 +333,30 @@ async fn tools_read_the_application_state() {
     assert!(text.contains("has no state of type") && text.contains("Greeting"), "{text}");
 }
 
-/// A 2026-07-28 request to `url` declaring `capabilities`: the whole response.
-async fn modern_rpc(url: &str, method: &str, mut params: Value, capabilities: Value) -> Value {
-    params["_meta"] = json!({
-        "io.modelcontextprotocol/protocolVersion": "2026-07-28",
-        "io.modelcontextprotocol/clientInfo": { "name": "openai-mcp", "version": "1.0.0" },
-        "io.modelcontextprotocol/clientCapabilities": capabilities,
-        "openai/locale": "en-US"
-    });
-    let body = json!({ "jsonrpc": "2.0", "id": 1, "method": method, "params": params });
-    let response = reqwest::Client::new()
-        .post(url)
-        .header("mcp-protocol-version", "2026-07-28")
-        .header("mcp-method", method)
-        .json(&body)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(response.status(), 200);
-    assert!(response.headers().get("mcp-session-id").is_none());
-    response.json().await.unwrap()
+/// A 2026-07-28 request of `openai-mcp 1.0.0` declaring `capabilities`: the whole response.
+async fn modern_rpc(served: &Served, method: &str, params: Value, capabilities: Value) -> Value {
+    let client = served.modern.clone().with_client("openai-mcp", "1.0.0").with_capabilities(capabilities);
+    client.with_meta("openai/locale", json!("en-US")).request(method, params).await
 }
 
 #[tokio::test]
 async fn widgets_in_the_modern_era() {
     let served = Served::start().await;
     let legacy = served.rpc("tools/list", json!({})).await;
-    let modern = modern_rpc(&served.url, "tools/list", json!({}), json!({})).await;
+    let modern = modern_rpc(&served, "tools/list", json!({}), json!({})).await;
     assert_eq!(modern["result"]["tools"], legacy["result"]["tools"], "the same descriptors in both eras");
     insta::assert_json_snapshot!("modern_tools_list", modern["result"]);
     // The dialect follows the request's own capabilities (ChatGPT declares the MCP Apps
     // extension in them).
     for (dialect, capabilities) in [("apps_sdk", json!({})), ("mcp_apps", mcp_apps())] {
         let params = json!({ "uri": "ui://widget/pizzaz-carousel.html" });
-        let read = modern_rpc(&served.url, "resources/read", params.clone(), capabilities.clone()).await;
+        let read = modern_rpc(&served, "resources/read", params.clone(), capabilities.clone()).await;
         let legacy = Served::start_as(builder(), capabilities).await.rpc("resources/read", params).await;
         assert_eq!(read["result"]["contents"], legacy["result"]["contents"], "{dialect}");
         insta::assert_json_snapshot!(format!("modern_resources_read_{dialect}"), read["result"]);
     }
     let call = modern_rpc(
-        &served.url,
+        &served,
         "tools/call",
         json!({ "name": "pizza-carousel", "arguments": { "topping": "basil" } }),
         mcp_apps(),

@@ -1,130 +1,21 @@
 //! The 2026-07-28 era on the same endpoint as 2025-11-25: era detection, the required `_meta`,
 //! the request headers against the body, version and method refusals, result shapes, logging
 //! per request, multi round-trip requests with their sealed state, `x-mcp-header` arguments,
-//! `subscriptions/listen`, and cancellation by closing the stream. Every refusal is checked for
-//! its exact status and body, and the server is checked to keep serving.
+//! and `subscriptions/listen`. Every refusal is checked for its exact status and body, and the
+//! server is checked to keep serving. (Cancellation by closing the stream is in `socket.rs`.)
 
 mod common;
 
-use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use common::*;
 use fastapps_core::prelude::*;
 use fastapps_core::protocol::modern::CacheScope;
-use fastapps_core::protocol::{ElicitParams, GetPromptResult, PromptMessage};
-use reqwest::StatusCode;
+use http::StatusCode;
 use serde_json::{Value, json};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
-/// Set when the `slow` tool's run ends before its 30 s are up: it was cancelled (and
-/// dropped).
-#[derive(Clone, Default)]
-struct CancelSeen(Arc<AtomicBool>);
-
-struct SetOnDrop(CancelSeen);
-
-impl Drop for SetOnDrop {
-    fn drop(&mut self) {
-        self.0.0.store(true, Ordering::SeqCst);
-    }
-}
-
-fn name_question(message: &str) -> ElicitParams {
-    ElicitParams::form(
-        message,
-        json!({ "type": "object", "properties": { "name": { "type": "string" } }, "required": ["name"] }),
-    )
-}
-
-fn answer_text(answer: &fastapps_core::protocol::ElicitResult, field: &str) -> String {
-    answer.content.as_ref().and_then(|c| c.get(field)).and_then(Value::as_str).unwrap_or("<none>").to_owned()
-}
-
-/// The shared fixtures plus tools about the modern era.
-fn modern_fixtures(seen: CancelSeen) -> ServerBuilder {
-    fixtures()
-        .state(seen)
-        .tool(
-            ToolDef::new("context", |_args, ctx: Context| async move {
-                let report = json!({
-                    "era": format!("{:?}", ctx.era()),
-                    "version": ctx.protocol_version().as_str(),
-                    "capabilities": ctx.client_capabilities(),
-                    "client": ctx.client_info().map(|i| format!("{} {}", i.name, i.version)),
-                    "session": ctx.session_id(),
-                    "locale": ctx.locale(),
-                    "mcpApps": ctx.supports_mcp_apps(),
-                });
-                Ok(CallToolResult::structured(report))
-            })
-            .description("Reports what the server knows about the request"),
-        )
-        .tool(
-            ToolDef::new("two_rounds", |_args, ctx: Context| async move {
-                let name = ctx.elicit_as("step1", name_question("Step 1: your name?")).await?;
-                let color = ctx
-                    .elicit_as(
-                        "step2",
-                        ElicitParams::form(
-                            "Step 2: your colour?",
-                            json!({ "type": "object", "properties": { "color": { "type": "string" } } }),
-                        ),
-                    )
-                    .await?;
-                Ok(CallToolResult::text(format!(
-                    "{} likes {}",
-                    answer_text(&name, "name"),
-                    answer_text(&color, "color")
-                )))
-            })
-            .description("Asks two questions in two rounds"),
-        )
-        .tool(
-            ToolDef::new("roots", |_args, ctx: Context| async move {
-                let roots = ctx.list_roots().await?;
-                Ok(CallToolResult::text(roots.roots.iter().map(|r| r.uri.as_str()).collect::<Vec<_>>().join(",")))
-            })
-            .description("Lists the client's roots"),
-        )
-        .tool(
-            ToolDef::new(
-                "region",
-                |args, _ctx| async move { Ok(CallToolResult::text(Value::Object(args).to_string())) },
-            )
-            .description("Mirrors arguments in Mcp-Param headers")
-            .input_schema(json!({
-                "type": "object",
-                "properties": {
-                    "region": { "type": "string", "x-mcp-header": "Region" },
-                    "count": { "type": "integer", "x-mcp-header": "Count" },
-                    "dry": { "type": "boolean", "x-mcp-header": "Dry-Run" },
-                    "query": { "type": "string" }
-                }
-            })),
-        )
-        .tool(
-            ToolDef::new("slow", |_args, ctx: Context| async move {
-                let _running = SetOnDrop(ctx.state::<CancelSeen>()?.clone());
-                ctx.progress(1.0, Some(2.0), Some("started")).await?;
-                tokio::time::sleep(Duration::from_secs(30)).await;
-                Ok(CallToolResult::text("finished"))
-            })
-            .description("Runs until cancelled"),
-        )
-        .prompt(
-            PromptDef::new("ask_context", |_args, ctx: Context| async move {
-                let answer = ctx.elicit_as("context", name_question("Whose prompt is it?")).await?;
-                let text = format!("A prompt for {}", answer_text(&answer, "name"));
-                Ok(GetPromptResult::new(vec![PromptMessage::user(Content::text(text))]))
-            })
-            .description("Asks for context before it is built"),
-        )
-}
-
-async fn start() -> TestServer {
-    TestServer::start(modern_fixtures(CancelSeen::default())).await
+fn start() -> TestServer {
+    TestServer::new(modern_fixtures(CancelSeen::default()))
 }
 
 /// A body of request `id` with this client's `_meta`.
@@ -137,7 +28,7 @@ fn body(client: &Modern, id: i64, method: &str, params: Value) -> Value {
 
 #[tokio::test]
 async fn legacy_and_modern_clients_share_the_endpoint() {
-    let server = start().await;
+    let server = start();
     let legacy = server.initialize().await;
     let modern = server.modern();
     assert_eq!(first_text(&legacy.call_tool("echo", json!({ "text": "old" })).await), "old");
@@ -152,15 +43,13 @@ async fn legacy_and_modern_clients_share_the_endpoint() {
     assert_eq!(response.status(), StatusCode::OK);
     assert!(response.headers().get(SESSION_HEADER).is_none());
     // On a stateless server too.
-    let stateless = TestServer::start(fixtures().stateless(true)).await;
+    let stateless = TestServer::new(fixtures().stateless(true));
     assert_eq!(first_text(&stateless.modern().call_tool("echo", json!({ "text": "s" })).await), "s");
-    stateless.stop().await;
-    server.stop().await;
 }
 
 #[tokio::test]
 async fn per_request_meta_reaches_the_context() {
-    let server = start().await;
+    let server = start();
     let ui = json!({ "io.modelcontextprotocol/ui": { "mimeTypes": ["text/html;profile=mcp-app"] } });
     let client = server
         .modern()
@@ -188,19 +77,17 @@ async fn per_request_meta_reaches_the_context() {
     let legacy = server.initialize().await.call_tool("context", json!({})).await;
     assert_eq!(legacy["structuredContent"]["era"], "Legacy");
     assert_eq!(legacy["structuredContent"]["version"], LATEST);
-    server.stop().await;
 }
 
 #[tokio::test]
 async fn initialize_without_modern_meta_stays_legacy_even_with_a_modern_header() {
-    let server = start().await;
+    let server = start();
     let init = request(1, "initialize", init_params(MODERN, json!({})));
     let response = server.post_json(&init, &[(VERSION_HEADER, MODERN)]).await;
     assert_eq!(response.status(), StatusCode::OK);
     assert!(response.headers().get(SESSION_HEADER).is_some(), "initialize opens a legacy session");
     let body = json_body(response).await;
     assert_eq!(body["result"]["protocolVersion"], LATEST, "a modern version is answered with the latest legacy one");
-    server.stop().await;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -208,7 +95,7 @@ async fn initialize_without_modern_meta_stays_legacy_even_with_a_modern_header()
 
 #[tokio::test]
 async fn the_required_meta_is_checked_first() {
-    let server = start().await;
+    let server = start();
     let client = server.modern();
     let meta = |v: Value| json!({ "_meta": v });
     let cases = [
@@ -262,12 +149,11 @@ async fn the_required_meta_is_checked_first() {
     let response = client.post_body(&request(7, "server/discover", bare), &[]).await;
     assert_eq!(response.status(), StatusCode::OK);
     client.assert_alive().await;
-    server.stop().await;
 }
 
 #[tokio::test]
 async fn headers_that_contradict_the_body_are_refused() {
-    let server = start().await;
+    let server = start();
     let client = server.modern();
     let call = |name: &str| json!({ "name": name, "arguments": { "text": "t" } });
     /// Method, params, extra headers, expected message.
@@ -348,18 +234,16 @@ async fn headers_that_contradict_the_body_are_refused() {
         assert_eq!(first_text(&json_body(response).await["result"]), "t");
     }
     client.assert_alive().await;
-    server.stop().await;
 }
 
 #[tokio::test]
 async fn missing_headers_are_taken_from_the_body_unless_they_are_required() {
-    let lenient = start().await;
+    let lenient = start();
     // ChatGPT's captured traffic: modern `_meta`, no MCP headers at all.
     let client = lenient.modern().without_headers();
     assert_eq!(first_text(&client.call_tool("echo", json!({ "text": "no headers" })).await), "no headers");
-    lenient.stop().await;
 
-    let strict = TestServer::start(modern_fixtures(CancelSeen::default()).require_request_headers(true)).await;
+    let strict = TestServer::new(modern_fixtures(CancelSeen::default()).require_request_headers(true));
     let client = strict.modern();
     let call = json!({ "name": "echo", "arguments": { "text": "t" } });
     for (missing, message) in [
@@ -375,12 +259,11 @@ async fn missing_headers_are_taken_from_the_body_unless_they_are_required() {
         assert_eq!(error["message"], message);
     }
     assert_eq!(first_text(&client.call_tool("echo", json!({ "text": "all headers" })).await), "all headers");
-    strict.stop().await;
 }
 
 #[tokio::test]
 async fn unsupported_versions_are_refused_with_the_supported_list() {
-    let server = start().await;
+    let server = start();
     let client = server.modern();
     let with_version = |v: &str| {
         json!({ "_meta": {
@@ -412,12 +295,11 @@ async fn unsupported_versions_are_refused_with_the_supported_list() {
     );
     assert_eq!(error["data"]["requested"], "2025-11-25");
     client.assert_alive().await;
-    server.stop().await;
 }
 
 #[tokio::test]
 async fn methods_of_the_legacy_era_and_unknown_methods_are_not_found() {
-    let server = start().await;
+    let server = start();
     let client = server.modern();
     for (i, method) in
         ["initialize", "ping", "logging/setLevel", "resources/subscribe", "resources/unsubscribe", "no/such"]
@@ -430,11 +312,10 @@ async fn methods_of_the_legacy_era_and_unknown_methods_are_not_found() {
         assert_eq!(error["message"], format!("Method not found: {method}"));
     }
     // A server without prompts does not offer prompts/list in this era.
-    let bare = TestServer::start(
+    let bare = TestServer::new(
         WidgetMcpServer::builder("bare")
             .tool(ToolDef::new("echo", |_, _| async { Ok(CallToolResult::text("e")) }).description("Echo")),
-    )
-    .await;
+    );
     let client = bare.modern();
     let discovered = client.result("server/discover", json!({})).await;
     assert!(discovered["capabilities"].get("prompts").is_none());
@@ -444,13 +325,11 @@ async fn methods_of_the_legacy_era_and_unknown_methods_are_not_found() {
         client.post_body(&body(&client, 10, "subscriptions/listen", json!({ "notifications": {} })), &[]).await;
     assert_modern_error(response, StatusCode::NOT_FOUND, -32601, json!(10)).await;
     client.assert_alive().await;
-    bare.stop().await;
-    server.stop().await;
 }
 
 #[tokio::test]
 async fn notifications_are_accepted_and_responses_refused() {
-    let server = start().await;
+    let server = start();
     let client = server.modern();
     let cancel = notification("notifications/cancelled", Some(json!({ "requestId": 1 })));
     assert_accepted(client.post_body(&cancel, &[]).await).await;
@@ -462,12 +341,11 @@ async fn notifications_are_accepted_and_responses_refused() {
         "Invalid Request: 2026-07-28 clients send no JSON-RPC responses; answer input requests with inputResponses on a retry"
     );
     client.assert_alive().await;
-    server.stop().await;
 }
 
 #[tokio::test]
 async fn get_and_delete_naming_the_modern_version_are_405() {
-    let server = start().await;
+    let server = start();
     let get = server.get(&[("accept", "text/event-stream"), (VERSION_HEADER, MODERN)]).await;
     let message = assert_transport_error(get, StatusCode::METHOD_NOT_ALLOWED, -32000).await;
     assert_eq!(message, "Method Not Allowed: 2026-07-28 has no GET stream and no sessions; use subscriptions/listen");
@@ -475,7 +353,6 @@ async fn get_and_delete_naming_the_modern_version_are_405() {
     assert_eq!(delete.status(), StatusCode::METHOD_NOT_ALLOWED);
     assert_eq!(delete.headers()["allow"], "POST");
     server.modern().assert_alive().await;
-    server.stop().await;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -483,7 +360,7 @@ async fn get_and_delete_naming_the_modern_version_are_405() {
 
 #[tokio::test]
 async fn results_carry_their_type_caching_hints_and_the_server() {
-    let server = TestServer::start(modern_fixtures(CancelSeen::default()).version("4.5.6")).await;
+    let server = TestServer::new(modern_fixtures(CancelSeen::default()).version("4.5.6"));
     let client = server.modern();
     let server_info = json!({ "io.modelcontextprotocol/serverInfo": { "name": "test-server", "version": "4.5.6" } });
     for (method, params) in [
@@ -513,20 +390,17 @@ async fn results_carry_their_type_caching_hints_and_the_server() {
         assert!(result.get("ttlMs").is_none() && result.get("cacheScope").is_none(), "{method}: {result}");
         assert_eq!(result["_meta"], server_info, "{method}");
     }
-    server.stop().await;
 
-    let server = TestServer::start(
+    let server = TestServer::new(
         modern_fixtures(CancelSeen::default()).cache_ttl(Duration::from_secs(60)).cache_scope(CacheScope::Private),
-    )
-    .await;
+    );
     let list = server.modern().result("tools/list", json!({})).await;
     assert_eq!((list["ttlMs"].clone(), list["cacheScope"].clone()), (json!(60_000), json!("private")));
-    server.stop().await;
 }
 
 #[tokio::test]
 async fn an_unknown_resource_is_invalid_params_with_its_uri() {
-    let server = start().await;
+    let server = start();
     let error = server.modern().error("resources/read", json!({ "uri": "test://nothing" })).await;
     assert_eq!(
         error,
@@ -535,12 +409,11 @@ async fn an_unknown_resource_is_invalid_params_with_its_uri() {
     // The legacy era keeps -32002.
     let legacy = server.initialize().await.error("resources/read", json!({ "uri": "test://nothing" })).await;
     assert_eq!(legacy["code"], -32002);
-    server.stop().await;
 }
 
 #[tokio::test]
 async fn log_messages_need_a_log_level_in_the_request() {
-    let server = start().await;
+    let server = start();
     let silent = server.modern().exchange("tools/call", json!({ "name": "log3", "arguments": {} })).await;
     assert_eq!(silent.len(), 1, "no log level, no notifications/message: {silent:#?}");
     let info = server.modern().with_meta("io.modelcontextprotocol/logLevel", json!("info"));
@@ -551,12 +424,11 @@ async fn log_messages_need_a_log_level_in_the_request() {
     let warning = server.modern().with_meta("io.modelcontextprotocol/logLevel", json!("warning"));
     let messages = warning.exchange("tools/call", json!({ "name": "log3", "arguments": {} })).await;
     assert_eq!(messages.len(), 1, "info messages are below warning: {messages:#?}");
-    server.stop().await;
 }
 
 #[tokio::test]
 async fn progress_streams_on_the_call() {
-    let server = start().await;
+    let server = start();
     let client = server.modern().with_meta("progressToken", json!("p-1"));
     let messages = client.exchange("tools/call", json!({ "name": "progress3", "arguments": {} })).await;
     let progress: Vec<Value> = messages
@@ -566,7 +438,6 @@ async fn progress_streams_on_the_call() {
         .collect();
     assert_eq!(progress, [json!(0.0), json!(50.0), json!(100.0)]);
     assert_eq!(messages.last().expect("response")["result"]["resultType"], "complete");
-    server.stop().await;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -581,7 +452,7 @@ async fn call_with(client: &Modern, tool: &str, arguments: Value, extra: Value) 
 
 #[tokio::test]
 async fn an_elicitation_is_asked_in_the_result_and_answered_on_the_retry() {
-    let server = start().await;
+    let server = start();
     let client = server.modern();
     let first = client.call_tool("ask", json!({})).await;
     assert_eq!(first["resultType"], "input_required");
@@ -620,12 +491,11 @@ async fn an_elicitation_is_asked_in_the_result_and_answered_on_the_retry() {
     let roots = json!({ "roots-1": { "roots": [{ "uri": "file:///a" }, { "uri": "file:///b", "name": "B" }] } });
     let done = call_with(&client, "roots", json!({}), json!({ "inputResponses": roots })).await;
     assert_eq!(first_text(&done), "file:///a,file:///b");
-    server.stop().await;
 }
 
 #[tokio::test]
 async fn answers_are_carried_from_round_to_round_in_the_sealed_state() {
-    let server = start().await;
+    let server = start();
     let client = server.modern();
     let round1 = client.call_tool("two_rounds", json!({})).await;
     assert_eq!(round1["inputRequests"]["step1"]["method"], "elicitation/create");
@@ -658,12 +528,11 @@ async fn answers_are_carried_from_round_to_round_in_the_sealed_state() {
     let answer = json!({ "context": { "action": "accept", "content": { "name": "Bo" } } });
     let done = client.result("prompts/get", json!({ "name": "ask_context", "inputResponses": answer })).await;
     assert_eq!(done["messages"][0]["content"]["text"], "A prompt for Bo");
-    server.stop().await;
 }
 
 #[tokio::test]
 async fn a_changed_or_misused_state_is_refused() {
-    let server = start().await;
+    let server = start();
     let client = server.modern();
     let round1 = client.call_tool("two_rounds", json!({})).await;
     let state = round1["requestState"].as_str().expect("a state").to_owned();
@@ -700,17 +569,15 @@ async fn a_changed_or_misused_state_is_refused() {
         assert_eq!(error, json!({ "code": -32602, "message": message }), "{tool} {sealed}");
     }
     // Another server (another key) does not accept it either.
-    let other = start().await;
+    let other = start();
     let params = json!({ "name": "two_rounds", "arguments": {}, "inputResponses": step1, "requestState": state });
     assert_eq!(other.modern().error("tools/call", params).await["code"], -32602);
-    other.stop().await;
     client.assert_alive().await;
-    server.stop().await;
 }
 
 #[tokio::test]
 async fn malformed_answers_are_invalid_params() {
-    let server = start().await;
+    let server = start();
     let client = server.modern();
     let cases = [
         (json!([]), "Invalid params: inputResponses must be an object"),
@@ -738,12 +605,11 @@ async fn malformed_answers_are_invalid_params() {
     });
     let done = call_with(&client, "ask", json!({}), json!({ "inputResponses": answers })).await;
     assert_eq!(first_text(&done), "decline: <none>");
-    server.stop().await;
 }
 
 #[tokio::test]
 async fn a_capability_the_client_did_not_declare_is_32021() {
-    let server = start().await;
+    let server = start();
     let client = server.modern().with_capabilities(json!({ "elicitation": {} }));
     for (tool, capability) in [("sample", "sampling"), ("roots", "roots")] {
         let (id, response) =
@@ -760,7 +626,6 @@ async fn a_capability_the_client_did_not_declare_is_32021() {
     }
     // What it declared is asked.
     assert_eq!(client.call_tool("ask", json!({})).await["resultType"], "input_required");
-    server.stop().await;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -768,9 +633,9 @@ async fn a_capability_the_client_did_not_declare_is_32021() {
 
 #[tokio::test]
 async fn mirrored_arguments_must_match_their_headers() {
-    let server = start().await;
+    let server = start();
     let client = server.modern();
-    async fn call(client: &Modern, args: Value, headers: Vec<(&str, &str)>) -> reqwest::Response {
+    async fn call(client: &Modern, args: Value, headers: Vec<(&str, &str)>) -> Response {
         let body = body(client, 42, "tools/call", json!({ "name": "region", "arguments": args }));
         client.post_body(&body, &headers).await
     }
@@ -817,9 +682,8 @@ async fn mirrored_arguments_must_match_their_headers() {
         let error = assert_modern_error(response, StatusCode::BAD_REQUEST, -32020, json!(42)).await;
         assert_eq!(error["message"], message);
     }
-    server.stop().await;
 
-    let strict = TestServer::start(modern_fixtures(CancelSeen::default()).require_request_headers(true)).await;
+    let strict = TestServer::new(modern_fixtures(CancelSeen::default()).require_request_headers(true));
     let client = strict.modern();
     let body = body(&client, 43, "tools/call", json!({ "name": "region", "arguments": { "region": "us-west1" } }));
     let response = client.post_body(&body, &[]).await;
@@ -828,7 +692,6 @@ async fn mirrored_arguments_must_match_their_headers() {
         error["message"],
         "Header mismatch: the Mcp-Param-Region header is required: argument region has a value"
     );
-    strict.stop().await;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -842,7 +705,7 @@ async fn listen(client: &Modern, filter: Value) -> (i64, Sse) {
 
 #[tokio::test]
 async fn a_listen_stream_acknowledges_and_carries_resource_updates() {
-    let server = start().await;
+    let server = start();
     let client = server.modern();
     let filter = json!({ "toolsListChanged": true, "resourceSubscriptions": ["test://static"] });
     let (id, mut stream) = listen(&client, filter).await;
@@ -885,12 +748,11 @@ async fn a_listen_stream_acknowledges_and_carries_resource_updates() {
         assert!(tokio::time::Instant::now() < deadline, "the closed stream is forgotten");
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
-    server.stop().await;
 }
 
 #[tokio::test]
-async fn a_listen_stream_needs_sse_and_a_filter_and_ends_with_the_server() {
-    let server = start().await;
+async fn a_listen_stream_needs_sse_and_a_filter() {
+    let server = start();
     let client = server.modern();
     let body = body(&client, 61, "subscriptions/listen", json!({ "notifications": {} }));
     let response = client.post_body(&body, &[("accept", "application/json")]).await;
@@ -904,67 +766,4 @@ async fn a_listen_stream_needs_sse_and_a_filter_and_ends_with_the_server() {
     let error = assert_modern_error(response, StatusCode::BAD_REQUEST, -32602, json!(62)).await;
     let message = error["message"].as_str().expect("a message");
     assert!(message.starts_with("Invalid params: missing field `notifications`"), "{message}");
-
-    let (id, mut stream) = listen(&client, json!({ "resourceSubscriptions": ["test://static"] })).await;
-    stream.next().await.expect("the acknowledgement");
-    let stopping = tokio::spawn(server.stop());
-    let last = stream.next().await.expect("the subscription's result");
-    assert_eq!(last["id"], json!(id));
-    assert_eq!(last["result"]["resultType"], "complete");
-    assert_eq!(last["result"]["_meta"]["io.modelcontextprotocol/subscriptionId"], json!(id));
-    assert_eq!(stream.next().await, None, "then the stream ends");
-    stopping.await.expect("the server stops");
-}
-
-// ---------------------------------------------------------------------------------------------
-// Cancellation
-
-/// Starts `slow` over a raw socket with these extra header lines, reads until its progress
-/// notification, and closes the socket.
-async fn start_slow_and_hang_up(server: &TestServer, body: &Value, extra_headers: &str) {
-    let body = body.to_string();
-    let head = format!(
-        "POST /mcp HTTP/1.1\r\nHost: {}\r\nContent-Type: application/json\r\nAccept: text/event-stream\r\n\
-         {extra_headers}Content-Length: {}\r\n\r\n",
-        server.addr,
-        body.len()
-    );
-    let mut socket = tokio::net::TcpStream::connect(server.addr).await.expect("connect");
-    socket.write_all(head.as_bytes()).await.expect("write");
-    socket.write_all(body.as_bytes()).await.expect("write");
-    let mut received = Vec::new();
-    let mut buf = [0u8; 4096];
-    while !String::from_utf8_lossy(&received).contains("notifications/progress") {
-        let n = tokio::time::timeout(STEP, socket.read(&mut buf)).await.expect("the stream starts").expect("read");
-        assert!(n > 0, "the stream stays open until the progress notification");
-        received.extend_from_slice(&buf[..n]);
-    }
-}
-
-#[tokio::test]
-async fn closing_the_response_stream_cancels_a_modern_request_only() {
-    let seen = CancelSeen::default();
-    // Frequent keep-alives: their writes are how the server finds out that the client left.
-    let server = TestServer::start(modern_fixtures(seen.clone()).keep_alive(Duration::from_millis(50))).await;
-    let client = server.modern().with_meta("progressToken", json!("slow-1"));
-    let call = body(&client, 1, "tools/call", json!({ "name": "slow", "arguments": {} }));
-    start_slow_and_hang_up(&server, &call, &format!("MCP-Protocol-Version: {MODERN}\r\n")).await;
-    let deadline = tokio::time::Instant::now() + STEP;
-    while !seen.0.load(Ordering::SeqCst) {
-        assert!(tokio::time::Instant::now() < deadline, "the handler is stopped");
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
-    server.modern().assert_alive().await;
-    server.stop().await;
-
-    // Before 2026-07-28 a disconnect is not a cancellation: the handler runs on.
-    let seen = CancelSeen::default();
-    let server =
-        TestServer::start(modern_fixtures(seen.clone()).stateless(true).keep_alive(Duration::from_millis(50))).await;
-    let call =
-        request(1, "tools/call", json!({ "name": "slow", "arguments": {}, "_meta": { "progressToken": "slow-2" } }));
-    start_slow_and_hang_up(&server, &call, &format!("MCP-Protocol-Version: {LATEST}\r\n")).await;
-    tokio::time::sleep(Duration::from_millis(500)).await;
-    assert!(!seen.0.load(Ordering::SeqCst), "the legacy handler keeps running after the client left");
-    server.stop().await;
 }

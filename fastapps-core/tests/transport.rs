@@ -1,4 +1,4 @@
-//! The Streamable HTTP transport over real HTTP: Host/Origin checks, sessions, the protocol
+//! The Streamable HTTP transport, driven in process: Host/Origin checks, sessions, the protocol
 //! version header, message shapes, body limits, content negotiation, GET and DELETE, and the
 //! stateless mode.
 
@@ -7,7 +7,7 @@ mod common;
 use std::time::Duration;
 
 use common::*;
-use reqwest::StatusCode;
+use http::{HeaderMap, Method, StatusCode};
 use serde_json::{Value, json};
 
 fn ping(id: i64) -> Value {
@@ -19,7 +19,7 @@ fn ping(id: i64) -> Value {
 
 #[tokio::test]
 async fn a_foreign_origin_is_refused_with_403() {
-    let server = TestServer::start(fixtures()).await;
+    let server = TestServer::new(fixtures());
     let init = request(1, "initialize", init_params(LATEST, json!({})));
 
     let response = server.post_json(&init, &[("origin", "http://evil.example.com")]).await;
@@ -40,12 +40,11 @@ async fn a_foreign_origin_is_refused_with_403() {
     assert_transport_error(response, StatusCode::FORBIDDEN, -32000).await;
 
     session.assert_alive().await;
-    server.stop().await;
 }
 
 #[tokio::test]
 async fn a_forged_host_is_refused_with_403() {
-    let server = TestServer::start(fixtures()).await;
+    let server = TestServer::new(fixtures());
     let init = request(1, "initialize", init_params(LATEST, json!({})));
 
     let response = server.post_json(&init, &[("host", "evil.example.com")]).await;
@@ -56,8 +55,7 @@ async fn a_forged_host_is_refused_with_403() {
     let response =
         server.post_json(&init, &[("host", "evil.example.com"), ("origin", "http://evil.example.com")]).await;
     assert_transport_error(response, StatusCode::FORBIDDEN, -32000).await;
-    let response =
-        server.post_json(&init, &[("host", format!("evil.example.com:{}", server.addr.port()).as_str())]).await;
+    let response = server.post_json(&init, &[("host", "evil.example.com:8000")]).await;
     assert_transport_error(response, StatusCode::FORBIDDEN, -32000).await;
     assert_eq!(server.server.session_count(), 0);
 
@@ -72,13 +70,12 @@ async fn a_forged_host_is_refused_with_403() {
     assert_transport_error(response, StatusCode::FORBIDDEN, -32000).await;
 
     session.assert_alive().await;
-    server.stop().await;
 }
 
 #[tokio::test]
 async fn loopback_hosts_and_origins_are_accepted() {
-    let server = TestServer::start(fixtures()).await;
-    let port = server.addr.port();
+    let server = TestServer::new(fixtures());
+    let port = 8000;
     let init = request(1, "initialize", init_params(LATEST, json!({})));
     let cases = [
         (format!("localhost:{port}"), "http://localhost:5173".to_owned()),
@@ -94,12 +91,11 @@ async fn loopback_hosts_and_origins_are_accepted() {
         assert_eq!(body["result"]["protocolVersion"], LATEST);
     }
     assert_eq!(server.server.session_count(), cases.len());
-    server.stop().await;
 }
 
 #[tokio::test]
 async fn the_public_url_lets_its_host_and_origin_through() {
-    let server = TestServer::start(fixtures().public_url("https://app.example.com")).await;
+    let server = TestServer::new(fixtures().public_url("https://app.example.com"));
     let public = [("host", "app.example.com"), ("origin", "https://app.example.com")];
 
     let response = server.post_json(&request(1, "initialize", init_params(LATEST, json!({}))), &public).await;
@@ -120,13 +116,11 @@ async fn the_public_url_lets_its_host_and_origin_through() {
     assert_transport_error(response, StatusCode::FORBIDDEN, -32000).await;
     // Loopback stays allowed.
     session.assert_alive().await;
-    server.stop().await;
 }
 
 #[tokio::test]
 async fn allowed_origins_and_hosts_extend_the_lists() {
-    let server =
-        TestServer::start(fixtures().allowed_origins(["https://x.example"]).allowed_hosts(["api.example.com"])).await;
+    let server = TestServer::new(fixtures().allowed_origins(["https://x.example"]).allowed_hosts(["api.example.com"]));
     let session = server.initialize().await;
 
     let response = session.post(&ping(1), &[("origin", "https://x.example")]).await;
@@ -141,30 +135,27 @@ async fn allowed_origins_and_hosts_extend_the_lists() {
     assert_transport_error(response, StatusCode::FORBIDDEN, -32000).await;
 
     session.assert_alive().await;
-    server.stop().await;
 }
 
 #[tokio::test]
 async fn cors_preflight_answers_allowed_origins_only() {
-    let server = TestServer::start(fixtures().allowed_origins(["https://x.example"])).await;
+    let server = TestServer::new(fixtures().allowed_origins(["https://x.example"]));
     let preflight = |origin: &'static str| {
-        server
-            .http
-            .request(reqwest::Method::OPTIONS, &server.url)
-            .header("origin", origin)
-            .header("access-control-request-method", "POST")
-            .header("access-control-request-headers", "content-type, mcp-session-id")
-            .send()
+        let headers = header_map(&[
+            ("origin", origin),
+            ("access-control-request-method", "POST"),
+            ("access-control-request-headers", "content-type, mcp-session-id"),
+        ]);
+        server.send(Method::OPTIONS, headers, None)
     };
-    let response = preflight("https://x.example").await.unwrap();
+    let response = preflight("https://x.example").await;
     assert_eq!(response.status(), StatusCode::OK);
     assert_eq!(response.headers()["access-control-allow-origin"], "https://x.example");
     let allowed = response.headers()["access-control-allow-headers"].to_str().unwrap().to_ascii_lowercase();
     assert!(allowed.contains("mcp-session-id"), "{allowed}");
 
-    let response = preflight("https://evil.example.com").await.unwrap();
+    let response = preflight("https://evil.example.com").await;
     assert!(response.headers().get("access-control-allow-origin").is_none());
-    server.stop().await;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -172,7 +163,7 @@ async fn cors_preflight_answers_allowed_origins_only() {
 
 #[tokio::test]
 async fn initialize_creates_a_session_with_a_visible_ascii_id() {
-    let server = TestServer::start(fixtures()).await;
+    let server = TestServer::new(fixtures());
     let a = server.initialize().await;
     let b = server.initialize().await;
     for id in [a.id(), b.id()] {
@@ -183,12 +174,11 @@ async fn initialize_creates_a_session_with_a_visible_ascii_id() {
     assert_eq!(server.server.session_count(), 2);
     a.assert_alive().await;
     b.assert_alive().await;
-    server.stop().await;
 }
 
 #[tokio::test]
 async fn an_unknown_session_is_404() {
-    let server = TestServer::start(fixtures()).await;
+    let server = TestServer::new(fixtures());
     let stranger = server.session(Some("0123456789abcdef0123456789abcdef".into()), LATEST);
     let response = stranger.post(&ping(1), &[]).await;
     let message = assert_transport_error(response, StatusCode::NOT_FOUND, -32001).await;
@@ -199,12 +189,11 @@ async fn an_unknown_session_is_404() {
 
     let session = server.initialize().await;
     session.assert_alive().await;
-    server.stop().await;
 }
 
 #[tokio::test]
 async fn a_missing_session_id_is_400() {
-    let server = TestServer::start(fixtures()).await;
+    let server = TestServer::new(fixtures());
     let session = server.initialize().await;
     let anonymous = server.session(None, LATEST);
     let response = anonymous.post(&ping(1), &[]).await;
@@ -218,19 +207,18 @@ async fn a_missing_session_id_is_400() {
     assert_transport_error(response, StatusCode::BAD_REQUEST, -32000).await;
 
     session.assert_alive().await;
-    server.stop().await;
 }
 
 #[tokio::test]
 async fn a_deleted_session_is_gone() {
-    let server = TestServer::start(fixtures()).await;
+    let server = TestServer::new(fixtures());
     let session = server.initialize().await;
     let other = server.initialize().await;
     assert_eq!(server.server.session_count(), 2);
 
     let response = session.delete().await;
     assert_eq!(response.status(), StatusCode::OK);
-    assert!(response.bytes().await.unwrap().is_empty());
+    assert!(body_bytes(response).await.is_empty());
     assert_eq!(server.server.session_count(), 1);
 
     let response = session.post(&ping(1), &[]).await;
@@ -245,12 +233,11 @@ async fn a_deleted_session_is_gone() {
     assert_transport_error(response, StatusCode::BAD_REQUEST, -32000).await;
 
     other.assert_alive().await;
-    server.stop().await;
 }
 
 #[tokio::test]
 async fn an_idle_session_expires_after_its_ttl() {
-    let server = TestServer::start(fixtures().session_ttl(Duration::from_millis(100))).await;
+    let server = TestServer::new(fixtures().session_ttl(Duration::from_millis(100)));
     let session = server.initialize().await;
     session.assert_alive().await;
     tokio::time::sleep(Duration::from_millis(250)).await;
@@ -259,24 +246,22 @@ async fn an_idle_session_expires_after_its_ttl() {
 
     let fresh = server.initialize().await;
     fresh.assert_alive().await;
-    server.stop().await;
 }
 
 #[tokio::test]
 async fn requests_keep_a_session_alive() {
-    let server = TestServer::start(fixtures().session_ttl(Duration::from_millis(400))).await;
+    let server = TestServer::new(fixtures().session_ttl(Duration::from_millis(400)));
     let session = server.initialize().await;
     // Eight pings 100 ms apart: twice the TTL in all, but never idle for longer than it.
     for _ in 0..8 {
         tokio::time::sleep(Duration::from_millis(100)).await;
         session.assert_alive().await;
     }
-    server.stop().await;
 }
 
 #[tokio::test]
 async fn the_session_limit_answers_503() {
-    let server = TestServer::start(fixtures().max_sessions(1)).await;
+    let server = TestServer::new(fixtures().max_sessions(1));
     let first = server.initialize().await;
     let init = request(1, "initialize", init_params(LATEST, json!({})));
     let response = server.post_json(&init, &[]).await;
@@ -290,12 +275,11 @@ async fn the_session_limit_answers_503() {
     assert_eq!(first.delete().await.status(), StatusCode::OK);
     let second = server.initialize().await;
     second.assert_alive().await;
-    server.stop().await;
 }
 
 #[tokio::test]
 async fn an_expired_session_frees_its_slot() {
-    let server = TestServer::start(fixtures().max_sessions(1).session_ttl(Duration::from_millis(100))).await;
+    let server = TestServer::new(fixtures().max_sessions(1).session_ttl(Duration::from_millis(100)));
     let first = server.initialize().await;
     tokio::time::sleep(Duration::from_millis(250)).await;
     // The only session has been idle past its TTL: it no longer counts against the limit.
@@ -305,7 +289,6 @@ async fn an_expired_session_frees_its_slot() {
     assert!(response.headers().get(SESSION_HEADER).is_some());
     let response = first.post(&ping(2), &[]).await;
     assert_transport_error(response, StatusCode::NOT_FOUND, -32001).await;
-    server.stop().await;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -313,7 +296,7 @@ async fn an_expired_session_frees_its_slot() {
 
 #[tokio::test]
 async fn an_unsupported_version_header_is_400() {
-    let server = TestServer::start(fixtures()).await;
+    let server = TestServer::new(fixtures());
     let session = server.initialize().await;
     let response = session.post(&ping(1), &[(VERSION_HEADER, "1999-01-01")]).await;
     let message = assert_transport_error(response, StatusCode::BAD_REQUEST, -32000).await;
@@ -325,24 +308,22 @@ async fn an_unsupported_version_header_is_400() {
     let response = session.post(&notification("notifications/initialized", None), &[(VERSION_HEADER, "2.0")]).await;
     assert_transport_error(response, StatusCode::BAD_REQUEST, -32000).await;
     session.assert_alive().await;
-    server.stop().await;
 }
 
 #[tokio::test]
 async fn a_missing_version_header_is_accepted() {
-    let server = TestServer::start(fixtures()).await;
+    let server = TestServer::new(fixtures());
     let session = server.initialize().await;
     let mut headers = session.headers(&[]);
     headers.remove(VERSION_HEADER);
-    let response = server.http.post(&server.url).headers(headers).body(ping(7).to_string()).send().await.unwrap();
+    let response = server.send(Method::POST, headers, Some(ping(7).to_string().into())).await;
     assert_eq!(response.status(), StatusCode::OK);
     assert_eq!(json_body(response).await, json!({ "jsonrpc": "2.0", "id": 7, "result": {} }));
-    server.stop().await;
 }
 
 #[tokio::test]
 async fn any_supported_version_header_is_accepted_on_any_session() {
-    let server = TestServer::start(fixtures()).await;
+    let server = TestServer::new(fixtures());
     let session = server.initialize().await;
     assert_eq!(session.version, "2025-11-25");
     for version in ["2025-03-26", "2025-06-18", "2025-11-25"] {
@@ -350,12 +331,11 @@ async fn any_supported_version_header_is_accepted_on_any_session() {
         assert_eq!(response.status(), StatusCode::OK, "{version}");
         assert_eq!(json_body(response).await["result"], json!({}));
     }
-    server.stop().await;
 }
 
 #[tokio::test]
 async fn initialize_negotiates_the_protocol_version() {
-    let server = TestServer::start(fixtures()).await;
+    let server = TestServer::new(fixtures());
     for (requested, answered) in [
         ("2025-06-18", "2025-06-18"),
         ("2025-03-26", "2025-03-26"),
@@ -369,12 +349,11 @@ async fn initialize_negotiates_the_protocol_version() {
         assert_eq!(body["id"], 1);
         assert_eq!(body["result"]["protocolVersion"], answered, "requested {requested}");
     }
-    server.stop().await;
 }
 
 #[tokio::test]
 async fn initialize_without_a_protocol_version_is_invalid_params() {
-    let server = TestServer::start(fixtures()).await;
+    let server = TestServer::new(fixtures());
     let response = server.post_json(&request(5, "initialize", json!({ "capabilities": {} })), &[]).await;
     assert_eq!(response.status(), StatusCode::OK);
     assert!(response.headers().get(SESSION_HEADER).is_none());
@@ -383,7 +362,6 @@ async fn initialize_without_a_protocol_version_is_invalid_params() {
     assert_eq!(body["error"]["code"], -32602, "{body}");
     assert_eq!(server.server.session_count(), 0);
     server.initialize().await.assert_alive().await;
-    server.stop().await;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -391,7 +369,7 @@ async fn initialize_without_a_protocol_version_is_invalid_params() {
 
 #[tokio::test]
 async fn a_notification_is_accepted_with_202() {
-    let server = TestServer::start(fixtures()).await;
+    let server = TestServer::new(fixtures());
     let session = server.initialize().await; // sends notifications/initialized, asserting 202
     let response = session.post(&notification("notifications/initialized", None), &[]).await;
     assert_eq!(response.headers().get(SESSION_HEADER).map(|v| v.to_str().unwrap()), Some(session.id()));
@@ -400,12 +378,11 @@ async fn a_notification_is_accepted_with_202() {
     session.notify("notifications/whatever", Some(json!({ "x": 1 }))).await;
     session.notify("notifications/roots/list_changed", None).await;
     session.assert_alive().await;
-    server.stop().await;
 }
 
 #[tokio::test]
 async fn a_client_response_to_an_unknown_id_is_accepted_with_202() {
-    let server = TestServer::start(fixtures()).await;
+    let server = TestServer::new(fixtures());
     let session = server.initialize().await;
     session.reply(&json!("no-such-request"), json!({})).await;
     session.reply(&json!(12345), json!({ "anything": true })).await;
@@ -413,12 +390,11 @@ async fn a_client_response_to_an_unknown_id_is_accepted_with_202() {
         session.post(&json!({ "jsonrpc": "2.0", "id": "nope", "error": { "code": -1, "message": "no" } }), &[]).await;
     assert_accepted(response).await;
     session.assert_alive().await;
-    server.stop().await;
 }
 
 #[tokio::test]
 async fn a_batch_is_400_invalid_request() {
-    let server = TestServer::start(fixtures()).await;
+    let server = TestServer::new(fixtures());
     let session = server.initialize().await;
     let response = session.post(&json!([ping(1), ping(2)]), &[]).await;
     let message = assert_transport_error(response, StatusCode::BAD_REQUEST, -32600).await;
@@ -429,12 +405,11 @@ async fn a_batch_is_400_invalid_request() {
     let batch = json!([request(4, "initialize", init_params(LATEST, json!({})))]);
     assert_transport_error(server.post_json(&batch, &[]).await, StatusCode::BAD_REQUEST, -32600).await;
     session.assert_alive().await;
-    server.stop().await;
 }
 
 #[tokio::test]
 async fn malformed_json_is_400_parse_error() {
-    let server = TestServer::start(fixtures()).await;
+    let server = TestServer::new(fixtures());
     let session = server.initialize().await;
     for body in [r#"{"jsonrpc":"2.0","id":1,"method":"#, "{nope", "[1, 2", "not json"] {
         let response = server.post_raw(body, &session_headers(&session)).await;
@@ -442,24 +417,22 @@ async fn malformed_json_is_400_parse_error() {
         assert!(message.starts_with("Parse error"), "{message}");
     }
     session.assert_alive().await;
-    server.stop().await;
 }
 
 #[tokio::test]
 async fn an_empty_body_is_400_parse_error() {
-    let server = TestServer::start(fixtures()).await;
+    let server = TestServer::new(fixtures());
     let session = server.initialize().await;
     for body in ["", "  \n"] {
         let response = server.post_raw(body, &session_headers(&session)).await;
         assert_transport_error(response, StatusCode::BAD_REQUEST, -32700).await;
     }
     session.assert_alive().await;
-    server.stop().await;
 }
 
 #[tokio::test]
 async fn a_message_that_is_not_json_rpc_2_is_400_invalid_request() {
-    let server = TestServer::start(fixtures()).await;
+    let server = TestServer::new(fixtures());
     let session = server.initialize().await;
 
     let response = session.post(&json!({ "jsonrpc": "1.0", "id": 3, "method": "ping" }), &[]).await;
@@ -483,12 +456,11 @@ async fn a_message_that_is_not_json_rpc_2_is_400_invalid_request() {
         assert_eq!(body["error"]["code"], -32600, "{invalid} → {body}");
     }
     session.assert_alive().await;
-    server.stop().await;
 }
 
 #[tokio::test]
 async fn a_body_over_the_limit_is_413() {
-    let server = TestServer::start(fixtures().max_body_bytes(1024)).await;
+    let server = TestServer::new(fixtures().max_body_bytes(1024));
     let session = server.initialize().await;
     let big = request(1, "tools/call", json!({ "name": "echo", "arguments": { "text": "x".repeat(2000) } }));
     let response = session.post(&big, &[]).await;
@@ -497,23 +469,16 @@ async fn a_body_over_the_limit_is_413() {
     session.assert_alive().await;
 
     // Without Content-Length (chunked), the limit holds while the body is read.
-    let text = big.to_string().into_bytes();
-    let chunks: Vec<Result<Vec<u8>, std::io::Error>> = text.chunks(300).map(|c| Ok(c.to_vec())).collect();
-    let body = reqwest::Body::wrap_stream(futures_util::stream::iter(chunks));
-    let response = server.http.post(&server.url).headers(session.headers(&[])).body(body).send().await.unwrap();
+    let response = server.post_chunked(&big.to_string(), 300, session.headers(&[])).await;
     assert_transport_error(response, StatusCode::PAYLOAD_TOO_LARGE, -32000).await;
     session.assert_alive().await;
 
     // A body just under the limit is fine, chunked or not.
     let small = request(2, "tools/call", json!({ "name": "echo", "arguments": { "text": "y".repeat(500) } }));
-    let chunks: Vec<Result<Vec<u8>, std::io::Error>> =
-        small.to_string().into_bytes().chunks(100).map(|c| Ok(c.to_vec())).collect();
-    let body = reqwest::Body::wrap_stream(futures_util::stream::iter(chunks));
-    let response = server.http.post(&server.url).headers(session.headers(&[])).body(body).send().await.unwrap();
+    let response = server.post_chunked(&small.to_string(), 100, session.headers(&[])).await;
     assert_eq!(response.status(), StatusCode::OK);
     let reply = read_messages(response).await;
     assert_eq!(first_text(&reply[0]["result"]), "y".repeat(500));
-    server.stop().await;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -525,38 +490,18 @@ fn session_headers(session: &Session) -> Vec<(&'static str, &str)> {
 
 #[tokio::test]
 async fn accept_any_is_answered_with_json() {
-    let server = TestServer::start(fixtures()).await;
+    let server = TestServer::new(fixtures());
     let session = server.initialize().await;
     let response = session.post(&ping(1), &[("accept", "*/*")]).await;
     assert_eq!(response.status(), StatusCode::OK);
     assert_eq!(json_body(response).await, json!({ "jsonrpc": "2.0", "id": 1, "result": {} }));
     let response = session.post(&ping(2), &[("accept", "application/json")]).await;
     assert_eq!(json_body(response).await, json!({ "jsonrpc": "2.0", "id": 2, "result": {} }));
-    server.stop().await;
-}
-
-#[tokio::test]
-async fn a_missing_accept_header_is_accepted() {
-    let server = TestServer::start(fixtures()).await;
-    let session = server.initialize().await;
-    let body = ping(9).to_string();
-    let head = format!(
-        "POST /mcp HTTP/1.1\nHost: 127.0.0.1:{}\nContent-Type: application/json\n{SESSION_HEADER}: {}\n\
-         {VERSION_HEADER}: {LATEST}\nContent-Length: {}\nConnection: close\n",
-        server.addr.port(),
-        session.id(),
-        body.len()
-    );
-    let response = raw_http(server.addr, &head, body.as_bytes()).await;
-    assert_eq!(response.status, 200, "{response:?}");
-    assert!(response.header("content-type").is_some_and(|v| v.starts_with("application/json")), "{response:?}");
-    assert_eq!(response.json(), json!({ "jsonrpc": "2.0", "id": 9, "result": {} }));
-    server.stop().await;
 }
 
 #[tokio::test]
 async fn accepting_neither_json_nor_sse_is_406() {
-    let server = TestServer::start(fixtures()).await;
+    let server = TestServer::new(fixtures());
     let session = server.initialize().await;
     let response = session.post(&ping(1), &[("accept", "text/html")]).await;
     let message = assert_transport_error(response, StatusCode::NOT_ACCEPTABLE, -32000).await;
@@ -564,12 +509,11 @@ async fn accepting_neither_json_nor_sse_is_406() {
     let response = session.post(&ping(2), &[("accept", "application/json;q=0, text/event-stream;q=0")]).await;
     assert_transport_error(response, StatusCode::NOT_ACCEPTABLE, -32000).await;
     session.assert_alive().await;
-    server.stop().await;
 }
 
 #[tokio::test]
 async fn lenient_content_types_are_accepted() {
-    let server = TestServer::start(fixtures()).await;
+    let server = TestServer::new(fixtures());
     let session = server.initialize().await;
     for content_type in ["text/octet-stream", "application/octet-stream", "application/json; charset=utf-8"] {
         let response = session.post(&ping(1), &[("content-type", content_type)]).await;
@@ -579,15 +523,14 @@ async fn lenient_content_types_are_accepted() {
     // No Content-Type at all.
     let mut headers = session.headers(&[]);
     headers.remove("content-type");
-    let response = server.http.post(&server.url).headers(headers).body(ping(2).to_string()).send().await.unwrap();
+    let response = server.send(Method::POST, headers, Some(ping(2).to_string().into())).await;
     assert_eq!(response.status(), StatusCode::OK);
     assert_eq!(json_body(response).await, json!({ "jsonrpc": "2.0", "id": 2, "result": {} }));
-    server.stop().await;
 }
 
 #[tokio::test]
 async fn a_form_content_type_is_415() {
-    let server = TestServer::start(fixtures()).await;
+    let server = TestServer::new(fixtures());
     let session = server.initialize().await;
     for content_type in ["application/x-www-form-urlencoded", "text/plain", "multipart/form-data; boundary=x"] {
         let response = session.post(&ping(1), &[("content-type", content_type)]).await;
@@ -595,12 +538,11 @@ async fn a_form_content_type_is_415() {
         assert!(message.starts_with("Unsupported Media Type"), "{message}");
     }
     session.assert_alive().await;
-    server.stop().await;
 }
 
 #[tokio::test]
 async fn accepting_only_sse_gets_an_sse_reply() {
-    let server = TestServer::start(fixtures()).await;
+    let server = TestServer::new(fixtures());
     let session = server.initialize().await;
     let response = session.post(&ping(4), &[("accept", "text/event-stream")]).await;
     assert_eq!(response.headers().get(SESSION_HEADER).map(|v| v.to_str().unwrap()), Some(session.id()));
@@ -617,19 +559,17 @@ async fn accepting_only_sse_gets_an_sse_reply() {
     assert_eq!(messages.len(), 1, "{messages:?}");
     assert_eq!(messages[0]["id"], 5);
     assert_eq!(first_text(&messages[0]["result"]), "hi");
-    server.stop().await;
 }
 
 #[tokio::test]
 async fn string_and_large_ids_are_echoed_exactly() {
-    let server = TestServer::start(fixtures()).await;
+    let server = TestServer::new(fixtures());
     let session = server.initialize().await;
     for id in [json!("abc-1"), json!(12345678901234_i64), json!(0), json!(-7)] {
         let body = json!({ "jsonrpc": "2.0", "id": id, "method": "ping" });
         let response = session.post(&body, &[]).await;
         assert_eq!(json_body(response).await, json!({ "jsonrpc": "2.0", "id": id, "result": {} }));
     }
-    server.stop().await;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -637,7 +577,7 @@ async fn string_and_large_ids_are_echoed_exactly() {
 
 #[tokio::test]
 async fn get_opens_one_event_stream_per_session() {
-    let server = TestServer::start(fixtures()).await;
+    let server = TestServer::new(fixtures());
     let session = server.initialize().await;
     let first = session.open_get().await;
     assert_eq!(first.status(), StatusCode::OK);
@@ -671,12 +611,11 @@ async fn get_opens_one_event_stream_per_session() {
     assert!(reopened.is_some(), "a new GET stream opens after the first one closed");
     drop(reopened);
     drop(other_stream);
-    server.stop().await;
 }
 
 #[tokio::test]
 async fn get_needs_a_session_and_an_sse_accept() {
-    let server = TestServer::start(fixtures()).await;
+    let server = TestServer::new(fixtures());
     let session = server.initialize().await;
 
     let response = server.get(&[("accept", "text/event-stream")]).await;
@@ -696,27 +635,16 @@ async fn get_needs_a_session_and_an_sse_accept() {
     assert_transport_error(response, StatusCode::BAD_REQUEST, -32000).await;
 
     session.assert_alive().await;
-    server.stop().await;
 }
 
 #[tokio::test]
 async fn delete_ends_the_open_get_stream() {
-    let server = TestServer::start(fixtures()).await;
+    let server = TestServer::new(fixtures());
     let session = server.initialize().await;
     let stream = session.open_get().await;
     let mut sse = Sse::new(stream);
     assert_eq!(session.delete().await.status(), StatusCode::OK);
     assert_eq!(sse.next().await, None, "the GET stream ends with its session");
-    server.stop().await;
-}
-
-#[tokio::test]
-async fn shutdown_ends_open_streams() {
-    let server = TestServer::start(fixtures()).await;
-    let session = server.initialize().await;
-    let mut sse = Sse::new(session.open_get().await);
-    server.stop().await; // asserts the server stops within the step timeout
-    assert_eq!(sse.next().await, None);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -724,7 +652,7 @@ async fn shutdown_ends_open_streams() {
 
 #[tokio::test]
 async fn stateless_mode_has_no_sessions() {
-    let server = TestServer::start(fixtures().stateless(true)).await;
+    let server = TestServer::new(fixtures().stateless(true));
     let response = server.post_json(&request(1, "initialize", init_params(LATEST, json!({}))), &[]).await;
     assert_eq!(response.status(), StatusCode::OK);
     assert!(response.headers().get(SESSION_HEADER).is_none(), "no Mcp-Session-Id in stateless mode");
@@ -747,12 +675,11 @@ async fn stateless_mode_has_no_sessions() {
     assert!(response.headers().get(SESSION_HEADER).is_none());
     assert_eq!(json_body(response).await, json!({ "jsonrpc": "2.0", "id": 3, "result": {} }));
     assert_eq!(server.server.session_count(), 0);
-    server.stop().await;
 }
 
 #[tokio::test]
 async fn stateless_mode_refuses_get_and_delete_with_405() {
-    let server = TestServer::start(fixtures().stateless(true)).await;
+    let server = TestServer::new(fixtures().stateless(true));
     let response = server.get(&[("accept", "text/event-stream")]).await;
     assert_eq!(response.headers()["allow"], "POST");
     assert_transport_error(response, StatusCode::METHOD_NOT_ALLOWED, -32000).await;
@@ -760,19 +687,17 @@ async fn stateless_mode_refuses_get_and_delete_with_405() {
     assert_eq!(response.headers()["allow"], "POST");
     assert_transport_error(response, StatusCode::METHOD_NOT_ALLOWED, -32000).await;
     server.session(None, LATEST).assert_alive().await;
-    server.stop().await;
 }
 
 #[tokio::test]
 async fn stateless_mode_still_checks_origin_and_version() {
-    let server = TestServer::start(fixtures().stateless(true)).await;
+    let server = TestServer::new(fixtures().stateless(true));
     let client = server.session(None, LATEST);
     let response = client.post(&ping(1), &[("origin", "http://evil.example.com")]).await;
     assert_transport_error(response, StatusCode::FORBIDDEN, -32000).await;
     let response = client.post(&ping(2), &[(VERSION_HEADER, "1999-01-01")]).await;
     assert_transport_error(response, StatusCode::BAD_REQUEST, -32000).await;
     client.assert_alive().await;
-    server.stop().await;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -780,7 +705,7 @@ async fn stateless_mode_still_checks_origin_and_version() {
 
 #[tokio::test]
 async fn initialize_honours_an_sse_only_accept() {
-    let server = TestServer::start(fixtures()).await;
+    let server = TestServer::new(fixtures());
     let init = request(1, "initialize", init_params(LATEST, json!({})));
     let response = server.post_json(&init, &[("accept", "text/event-stream")]).await;
     assert_eq!(response.status(), StatusCode::OK);
@@ -790,7 +715,6 @@ async fn initialize_honours_an_sse_only_accept() {
     assert_eq!(messages.len(), 1, "{messages:#?}");
     assert_eq!(messages[0]["id"], 1);
     assert_eq!(messages[0]["result"]["protocolVersion"], LATEST);
-    server.stop().await;
 }
 
 fn padded_ping(total_len: usize) -> String {
@@ -802,7 +726,7 @@ fn padded_ping(total_len: usize) -> String {
 
 #[tokio::test]
 async fn the_body_limit_is_inclusive() {
-    let server = TestServer::start(fixtures().max_body_bytes(1024)).await;
+    let server = TestServer::new(fixtures().max_body_bytes(1024));
     let session = server.initialize().await;
     let headers = session_headers(&session);
 
@@ -812,43 +736,34 @@ async fn the_body_limit_is_inclusive() {
     let response = server.post_raw(padded_ping(1025), &headers).await;
     assert_transport_error(response, StatusCode::PAYLOAD_TOO_LARGE, -32000).await;
 
-    let chunked = |body: String| {
-        let chunks: Vec<Result<Vec<u8>, std::io::Error>> =
-            body.into_bytes().chunks(256).map(|c| Ok(c.to_vec())).collect();
-        reqwest::Body::wrap_stream(futures_util::stream::iter(chunks))
-    };
-    let response = server.post_raw(chunked(padded_ping(1024)), &headers).await;
+    let response = server.post_chunked(&padded_ping(1024), 256, header_map(&headers)).await;
     assert_eq!(response.status(), StatusCode::OK, "exactly the limit is accepted, chunked");
-    let response = server.post_raw(chunked(padded_ping(1025)), &headers).await;
+    let response = server.post_chunked(&padded_ping(1025), 256, header_map(&headers)).await;
     assert_transport_error(response, StatusCode::PAYLOAD_TOO_LARGE, -32000).await;
     session.assert_alive().await;
-    server.stop().await;
 }
 
 #[tokio::test]
 async fn an_open_get_stream_keeps_its_session_alive() {
-    let server = TestServer::start(fixtures().session_ttl(Duration::from_millis(100))).await;
+    let server = TestServer::new(fixtures().session_ttl(Duration::from_millis(100)));
     let session = server.initialize().await;
     let stream = session.open_get().await;
     assert_eq!(stream.status(), StatusCode::OK);
     tokio::time::sleep(Duration::from_millis(250)).await;
     session.assert_alive().await;
     drop(stream);
-    server.stop().await;
 }
 
 #[tokio::test]
 async fn other_methods_and_paths_are_not_the_endpoint() {
-    let server = TestServer::start(fixtures().path("/custom/mcp")).await;
-    assert!(server.url.ends_with("/custom/mcp"));
+    let server = TestServer::new(fixtures().path("/custom/mcp"));
+    assert_eq!(server.server.path(), "/custom/mcp");
     let session = server.initialize().await;
     session.assert_alive().await;
 
-    let response = server.http.put(&server.url).body("{}").send().await.unwrap();
+    let response = server.send(Method::PUT, HeaderMap::new(), Some("{}".into())).await;
     assert_eq!(response.status(), StatusCode::METHOD_NOT_ALLOWED);
-    let other = format!("http://{}/mcp", server.addr);
-    let response = server.http.post(&other).body(ping(1).to_string()).send().await.unwrap();
+    let response = send(&server.client, Method::POST, "/mcp", HeaderMap::new(), Some(ping(1).to_string().into())).await;
     assert_eq!(response.status(), StatusCode::NOT_FOUND);
     session.assert_alive().await;
-    server.stop().await;
 }

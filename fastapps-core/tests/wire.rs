@@ -7,7 +7,7 @@ mod common;
 
 use common::*;
 use fastapps_core::prelude::*;
-use reqwest::{Response, StatusCode};
+use http::StatusCode;
 use serde_json::{Value, json};
 
 fn wire_server() -> ServerBuilder {
@@ -73,17 +73,13 @@ async fn record(session: &Session, id: i64, method: &str, params: Value, extra: 
     wire(session.post(&request(id, method, params), extra).await).await
 }
 
-async fn started() -> (TestServer, Session) {
-    let server = TestServer::start(wire_server()).await;
-    let session = server.initialize().await;
-    (server, session)
+async fn started() -> Session {
+    TestServer::new(wire_server()).initialize().await
 }
 
 async fn snapshot_request(method: &str, params: Value) -> Value {
-    let (server, session) = started().await;
-    let recorded = wire(session.post(&request(2, method, params), &[]).await).await;
-    server.stop().await;
-    recorded
+    let session = started().await;
+    wire(session.post(&request(2, method, params), &[]).await).await
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -91,7 +87,7 @@ async fn snapshot_request(method: &str, params: Value) -> Value {
 
 #[tokio::test]
 async fn initialize_result() {
-    let server = TestServer::start(wire_server()).await;
+    let server = TestServer::new(wire_server());
     let body = request(
         1,
         "initialize",
@@ -99,7 +95,6 @@ async fn initialize_result() {
     );
     let recorded = wire(server.post_json(&body, &[]).await).await;
     insta::assert_json_snapshot!("initialize_result", recorded);
-    server.stop().await;
 }
 
 #[tokio::test]
@@ -134,7 +129,7 @@ async fn tool_result_with_structured_content() {
 
 #[tokio::test]
 async fn resource_read_and_prompt_get() {
-    let (server, session) = started().await;
+    let session = started().await;
     let read = record(&session, 2, "resources/read", json!({ "uri": "test://items/7" }), &[]).await;
     let prompt =
         record(&session, 3, "prompts/get", json!({ "name": "greet", "arguments": { "name": "Ada" } }), &[]).await;
@@ -145,12 +140,11 @@ async fn resource_read_and_prompt_get() {
     let completion = record(&session, 4, "completion/complete", params, &[]).await;
     let recorded = json!([read, prompt, completion]);
     insta::assert_json_snapshot!("resource_read_prompt_get_completion", recorded);
-    server.stop().await;
 }
 
 #[tokio::test]
 async fn json_rpc_errors() {
-    let (server, session) = started().await;
+    let session = started().await;
     let mut recorded = Vec::new();
     for (id, method, params) in [
         (2, "nope/nope", json!({})),
@@ -163,22 +157,20 @@ async fn json_rpc_errors() {
         recorded.push(record(&session, id, method, params, &[]).await);
     }
     insta::assert_json_snapshot!("json_rpc_errors", recorded);
-    server.stop().await;
 }
 
 /// The exact bytes of an SSE reply: `event: message` frames, notifications first, the response
 /// last.
 #[tokio::test]
 async fn sse_reply_framing() {
-    let (server, session) = started().await;
+    let session = started().await;
     let response = session.post(&request(2, "tools/call", json!({ "name": "log3" })), &[]).await;
     assert_eq!(response.status(), StatusCode::OK);
     assert_eq!(content_type(&response), "text/event-stream");
     assert_eq!(response.headers()[SESSION_HEADER], session.id());
     assert_eq!(response.headers()["cache-control"], "no-cache");
-    let recorded = response.text().await.unwrap();
+    let recorded = body_text(response).await;
     insta::assert_snapshot!("sse_reply_framing", recorded);
-    server.stop().await;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -186,115 +178,104 @@ async fn sse_reply_framing() {
 
 #[tokio::test]
 async fn error_403_origin() {
-    let (server, session) = started().await;
+    let session = started().await;
     let recorded = record(&session, 2, "ping", json!({}), &[("origin", "http://evil.example.com")]).await;
     insta::assert_json_snapshot!("error_403_origin", recorded);
-    server.stop().await;
 }
 
 #[tokio::test]
 async fn error_403_host() {
-    let server = TestServer::start(wire_server()).await;
+    let server = TestServer::new(wire_server());
     let body = request(1, "initialize", init_params(LATEST, json!({})));
     let recorded = wire(server.post_json(&body, &[("host", "evil.example.com")]).await).await;
     insta::assert_json_snapshot!("error_403_host", recorded);
-    server.stop().await;
 }
 
 #[tokio::test]
 async fn error_404_unknown_session() {
-    let server = TestServer::start(wire_server()).await;
+    let server = TestServer::new(wire_server());
     let stranger = server.session(Some("0123456789abcdef0123456789abcdef".into()), LATEST);
     let recorded = wire(stranger.post(&request(2, "ping", json!({})), &[]).await).await;
     insta::assert_json_snapshot!("error_404_unknown_session", recorded);
-    server.stop().await;
 }
 
 #[tokio::test]
 async fn error_400_missing_session() {
-    let server = TestServer::start(wire_server()).await;
+    let server = TestServer::new(wire_server());
     let recorded = wire(server.session(None, LATEST).post(&request(2, "ping", json!({})), &[]).await).await;
     insta::assert_json_snapshot!("error_400_missing_session", recorded);
-    server.stop().await;
 }
 
 #[tokio::test]
 async fn error_400_version() {
-    let (server, session) = started().await;
+    let session = started().await;
     let recorded = record(&session, 2, "ping", json!({}), &[(VERSION_HEADER, "1999-01-01")]).await;
     insta::assert_json_snapshot!("error_400_version", recorded);
-    server.stop().await;
 }
 
 #[tokio::test]
 async fn error_400_parse() {
-    let (server, session) = started().await;
+    let server = TestServer::new(wire_server());
+    let session = server.initialize().await;
     let headers = [(SESSION_HEADER, session.id()), (VERSION_HEADER, LATEST)];
     let recorded = wire(server.post_raw(r#"{"jsonrpc":"2.0","id":2,"#, &headers).await).await;
     insta::assert_json_snapshot!("error_400_parse", recorded);
-    server.stop().await;
 }
 
 #[tokio::test]
 async fn error_400_batch_and_invalid_request() {
-    let (server, session) = started().await;
+    let session = started().await;
     let batch = wire(session.post(&json!([request(2, "ping", json!({}))]), &[]).await).await;
     let version = wire(session.post(&json!({ "jsonrpc": "1.0", "id": 3, "method": "ping" }), &[]).await).await;
     let recorded = json!([batch, version]);
     insta::assert_json_snapshot!("error_400_invalid_request", recorded);
-    server.stop().await;
 }
 
 #[tokio::test]
 async fn error_413() {
-    let server = TestServer::start(wire_server().max_body_bytes(1024)).await;
+    let server = TestServer::new(wire_server().max_body_bytes(1024));
     let session = server.initialize().await;
     let body = request(2, "tools/call", json!({ "name": "add", "arguments": { "pad": "x".repeat(2048) } }));
     let recorded = wire(session.post(&body, &[]).await).await;
     insta::assert_json_snapshot!("error_413", recorded);
-    server.stop().await;
 }
 
 #[tokio::test]
 async fn error_406_415() {
-    let (server, session) = started().await;
+    let session = started().await;
     let not_acceptable = record(&session, 2, "ping", json!({}), &[("accept", "text/html")]).await;
     let form = [("content-type", "application/x-www-form-urlencoded")];
     let unsupported = record(&session, 3, "ping", json!({}), &form).await;
     let recorded = json!([not_acceptable, unsupported]);
     insta::assert_json_snapshot!("error_406_415", recorded);
-    server.stop().await;
 }
 
 #[tokio::test]
 async fn error_409_second_get() {
-    let (server, session) = started().await;
+    let session = started().await;
     let first = session.open_get().await;
     assert_eq!(first.status(), StatusCode::OK);
     let recorded = wire(session.open_get().await).await;
     insta::assert_json_snapshot!("error_409_second_get", recorded);
     drop(first);
-    server.stop().await;
 }
 
 #[tokio::test]
 async fn error_405_stateless() {
-    let server = TestServer::start(wire_server().stateless(true)).await;
+    let server = TestServer::new(wire_server().stateless(true));
     let get = wire(server.get(&[("accept", "text/event-stream")]).await).await;
     let delete = wire(server.delete(&[]).await).await;
     let recorded = json!([get, delete]);
     insta::assert_json_snapshot!("error_405_stateless", recorded);
-    server.stop().await;
 }
 
 #[tokio::test]
 async fn error_503_session_limit() {
-    let server = TestServer::start(wire_server().max_sessions(1)).await;
+    let server = TestServer::new(wire_server().max_sessions(1));
     let _first = server.initialize().await;
     let body = request(1, "initialize", init_params(LATEST, json!({})));
     let recorded = wire(server.post_json(&body, &[]).await).await;
     insta::assert_json_snapshot!("error_503_session_limit", recorded);
-    server.stop().await;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -306,10 +287,7 @@ async fn record_modern(client: &Modern, id: i64, method: &str, params: Value, ex
 }
 
 async fn snapshot_modern(method: &str, params: Value) -> Value {
-    let server = TestServer::start(wire_server()).await;
-    let recorded = record_modern(&server.modern(), 2, method, params, &[]).await;
-    server.stop().await;
-    recorded
+    record_modern(&TestServer::new(wire_server()).modern(), 2, method, params, &[]).await
 }
 
 #[tokio::test]
@@ -339,7 +317,8 @@ async fn modern_tool_result_with_structured_content() {
 /// Between eras only the modern fields differ: the registry's output is the same.
 #[tokio::test]
 async fn both_eras_list_the_same_tools_and_read_the_same_contents() {
-    let (server, session) = started().await;
+    let server = TestServer::new(wire_server());
+    let session = server.initialize().await;
     let modern = server.modern();
     for (method, params, key) in [
         ("tools/list", json!({}), "tools"),
@@ -350,7 +329,6 @@ async fn both_eras_list_the_same_tools_and_read_the_same_contents() {
         let current = modern.result(method, params).await;
         assert_eq!(legacy[key], current[key], "{method}");
     }
-    server.stop().await;
 }
 
 #[tokio::test]
@@ -361,14 +339,13 @@ async fn modern_input_required_result() {
             ctx.elicit_as("confirm", fastapps_core::protocol::ElicitParams::form("Please confirm", schema)).await?;
         Ok(CallToolResult::text(format!("{:?}", answer.action)))
     }));
-    let server = TestServer::start(builder).await;
+    let server = TestServer::new(builder);
     let mut recorded = record_modern(&server.modern(), 2, "tools/call", json!({ "name": "confirm" }), &[]).await;
     // The sealed state differs on every run.
     let state = recorded["body"]["result"]["requestState"].take();
     assert!(state.as_str().is_some_and(|s| s.contains('.')), "a sealed state: {state}");
     recorded["body"]["result"]["requestState"] = json!("[sealed]");
     insta::assert_json_snapshot!("modern_input_required", recorded);
-    server.stop().await;
 }
 
 /// Every 2026-07-28 refusal: its status and its JSON-RPC error, answering the request's id.
@@ -382,7 +359,7 @@ async fn modern_errors() {
         })
         .description("Needs sampling"),
     );
-    let server = TestServer::start(builder).await;
+    let server = TestServer::new(builder);
     let client = server.modern().with_capabilities(json!({}));
     let mut recorded = Vec::new();
     recorded.push(wire(client.post_body(&request(2, "tools/list", json!({})), &[]).await).await);
@@ -398,5 +375,4 @@ async fn modern_errors() {
     recorded.push(record_modern(&client, 6, "tools/call", json!({ "name": "sample" }), &[]).await);
     recorded.push(record_modern(&client, 7, "resources/read", json!({ "uri": "test://missing" }), &[]).await);
     insta::assert_json_snapshot!("modern_errors", recorded);
-    server.stop().await;
 }

@@ -1,26 +1,31 @@
-//! The harness shared by the HTTP integration tests: a real server on 127.0.0.1, a reqwest
-//! client, sessions, SSE reading, and the fixtures most tests need.
+//! The harness shared by the integration tests: a built server driven in process by
+//! [`TestClient`] (through its router and transport, no socket), requests written out for what
+//! the tests check on the wire (statuses, headers, bodies, event streams), and the fixtures most
+//! tests need. [`auth`] adds an issuer and signed tokens.
 //!
 //! Every test binary uses a different part of it.
 #![allow(dead_code)]
 
-use std::net::SocketAddr;
+pub(crate) mod auth;
+
 use std::sync::Arc;
-use std::sync::atomic::{AtomicI64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicI64, Ordering};
 use std::time::Duration;
 
-use fastapps_core::ServeError;
+use axum::body::{Body, Bytes};
 use fastapps_core::prelude::*;
 use fastapps_core::protocol::{
     CreateMessageParams, ElicitAction, ElicitParams, GetPromptResult, PromptMessage, ReadResourceResult,
     ResourceContents,
 };
-use reqwest::header::{ACCEPT, CONTENT_TYPE, HeaderMap, HeaderName, HeaderValue};
-use reqwest::{Client, Response, StatusCode};
+use fastapps_core::testing::TestClient;
+use http::header::{ACCEPT, CONTENT_LENGTH, CONTENT_TYPE};
+use http::{HeaderMap, HeaderName, HeaderValue, Method, StatusCode};
+use http_body_util::BodyExt as _;
 use serde_json::{Map, Value, json};
-use tokio::net::{TcpListener, TcpStream};
-use tokio::sync::oneshot;
-use tokio::task::JoinHandle;
+
+/// A response as the server sends it, its body read as it comes.
+pub(crate) type Response = http::Response<Body>;
 
 /// The newest `initialize`-based protocol revision the server speaks.
 pub(crate) const LATEST: &str = "2025-11-25";
@@ -34,139 +39,131 @@ pub(crate) const STEP: Duration = Duration::from_secs(5);
 pub(crate) const SESSION_HEADER: &str = "mcp-session-id";
 pub(crate) const VERSION_HEADER: &str = "mcp-protocol-version";
 
-/// A server serving on an ephemeral loopback port until [`stop`](Self::stop).
+/// Sends `method uri` with exactly these headers and, if given, this body with its
+/// `Content-Length` (as an HTTP/1.1 client sends a body it holds) through `client`, which adds
+/// only `Host: localhost` when there is none, and the peer address 127.0.0.1.
+pub(crate) async fn send(
+    client: &TestClient,
+    method: Method,
+    uri: &str,
+    mut headers: HeaderMap,
+    body: Option<Bytes>,
+) -> Response {
+    if let Some(body) = &body {
+        headers.insert(CONTENT_LENGTH, body.len().into());
+    }
+    send_body(client, method, uri, headers, body.map_or_else(Body::empty, Body::from)).await
+}
+
+/// Sends `method uri` with exactly these headers and this body through `client`.
+pub(crate) async fn send_body(
+    client: &TestClient,
+    method: Method,
+    uri: &str,
+    headers: HeaderMap,
+    body: Body,
+) -> Response {
+    let mut request = http::Request::builder().method(method).uri(uri).body(body).expect("a request");
+    *request.headers_mut() = headers;
+    tokio::time::timeout(STEP, client.call(request)).await.expect("the server answers in time")
+}
+
+/// A built server and the [`TestClient`] (`test-client 9.9.9`) every request below goes through.
 pub(crate) struct TestServer {
-    pub(crate) addr: SocketAddr,
-    pub(crate) url: String,
-    /// A clone of the served server (same sessions), for `notify_resource_updated` and co.
+    pub(crate) client: TestClient,
+    /// The served server (same sessions), for `notify_resource_updated` and co.
     pub(crate) server: WidgetMcpServer,
-    pub(crate) http: Client,
-    shutdown: Option<oneshot::Sender<()>>,
-    task: Option<JoinHandle<Result<(), ServeError>>>,
 }
 
 impl TestServer {
-    /// Builds the server and serves it in a background task.
-    pub(crate) async fn start(builder: ServerBuilder) -> Self {
+    /// Builds the server.
+    pub(crate) fn new(builder: ServerBuilder) -> Self {
         let server = builder.build_server().expect("the test server builds");
-        let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind 127.0.0.1:0");
-        let addr = listener.local_addr().expect("local address");
-        let (tx, rx) = oneshot::channel::<()>();
-        let serving = server.clone();
-        let task = tokio::spawn(async move {
-            serving
-                .serve_with_shutdown(listener, async move {
-                    let _ = rx.await;
-                })
-                .await
-        });
-        let http = Client::builder().no_proxy().timeout(Duration::from_secs(20)).build().expect("reqwest client");
-        Self {
-            addr,
-            url: format!("http://{addr}{}", server.path()),
-            server,
-            http,
-            shutdown: Some(tx),
-            task: Some(task),
-        }
+        let client = TestClient::new(server).client_info("test-client", "9.9.9");
+        Self { server: client.server().clone(), client }
     }
 
-    /// Shuts the server down and checks that it stopped cleanly.
-    pub(crate) async fn stop(mut self) {
-        if let Some(tx) = self.shutdown.take() {
-            let _ = tx.send(());
-        }
-        let task = self.task.take().expect("the server task");
-        let served = tokio::time::timeout(STEP, task).await.expect("the server shuts down promptly");
-        served.expect("the server task did not panic").expect("the server stopped without error");
+    /// A request of `method` to the endpoint with exactly these headers and body.
+    pub(crate) async fn send(&self, method: Method, headers: HeaderMap, body: Option<Bytes>) -> Response {
+        send(&self.client, method, self.server.path(), headers, body).await
     }
 
-    /// A POST to the endpoint with exactly these headers (reqwest adds `Accept: */*` when
-    /// none is given, and `Host`).
-    pub(crate) async fn post_raw(&self, body: impl Into<reqwest::Body>, headers: &[(&str, &str)]) -> Response {
-        self.http.post(&self.url).headers(header_map(headers)).body(body).send().await.expect("POST")
+    /// A POST to the endpoint with exactly these headers.
+    pub(crate) async fn post_raw(&self, body: impl Into<Bytes>, headers: &[(&str, &str)]) -> Response {
+        self.send(Method::POST, header_map(headers), Some(body.into())).await
+    }
+
+    /// A POST of `body` in chunks of `size` bytes and without `Content-Length`, as a chunked
+    /// upload arrives.
+    pub(crate) async fn post_chunked(&self, body: &str, size: usize, headers: HeaderMap) -> Response {
+        let chunks: Vec<Result<Bytes, std::io::Error>> =
+            body.as_bytes().chunks(size).map(|c| Ok(Bytes::copy_from_slice(c))).collect();
+        let body = Body::from_stream(futures_util::stream::iter(chunks));
+        send_body(&self.client, Method::POST, self.server.path(), headers, body).await
     }
 
     /// A POST of a JSON body with `Content-Type: application/json` and the usual `Accept`,
     /// either of which `headers` may replace.
     pub(crate) async fn post_json(&self, body: &Value, headers: &[(&str, &str)]) -> Response {
-        let mut map = header_map(&[("content-type", "application/json"), ("accept", ACCEPT_BOTH)]);
-        for (name, value) in header_map(headers) {
-            if let Some(name) = name {
-                map.insert(name, value);
-            }
-        }
-        self.http.post(&self.url).headers(map).body(body.to_string()).send().await.expect("POST")
+        let map = replaced(header_map(&[("content-type", "application/json"), ("accept", ACCEPT_BOTH)]), headers);
+        self.send(Method::POST, map, Some(body.to_string().into())).await
     }
 
     /// A GET of the endpoint with these headers.
     pub(crate) async fn get(&self, headers: &[(&str, &str)]) -> Response {
-        self.http.get(&self.url).headers(header_map(headers)).send().await.expect("GET")
+        self.send(Method::GET, header_map(headers), None).await
     }
 
     /// A DELETE of the endpoint with these headers.
     pub(crate) async fn delete(&self, headers: &[(&str, &str)]) -> Response {
-        self.http.delete(&self.url).headers(header_map(headers)).send().await.expect("DELETE")
+        self.send(Method::DELETE, header_map(headers), None).await
     }
 
-    /// `initialize` (latest version, sampling and elicitation declared) then
-    /// `notifications/initialized`.
+    /// A session declaring sampling and elicitation.
     pub(crate) async fn initialize(&self) -> Session {
-        self.initialize_with(init_params(LATEST, json!({ "sampling": {}, "elicitation": {} }))).await
+        self.open(self.client.clone().capabilities(json!({ "sampling": {}, "elicitation": {} }))).await
     }
 
-    /// `initialize` with these params, then `notifications/initialized`. In stateful mode the
-    /// reply must carry a session id.
-    pub(crate) async fn initialize_with(&self, params: Value) -> Session {
-        let response = self.post_json(&request(0, "initialize", params), &[]).await;
-        assert_eq!(response.status(), StatusCode::OK, "initialize is answered");
-        let id = response.headers().get(SESSION_HEADER).map(|v| v.to_str().expect("visible ASCII").to_owned());
-        let body = json_body(response).await;
-        let version = body["result"]["protocolVersion"].as_str().expect("a negotiated version").to_owned();
-        let session = self.session(id, &version);
-        session.notify("notifications/initialized", None).await;
-        session
+    /// The session `client` opens (its `initialize` and `notifications/initialized`); `client`
+    /// has none yet.
+    pub(crate) async fn open(&self, client: TestClient) -> Session {
+        let headers = client.headers().await.expect("the session opens");
+        let header = |name: &str| {
+            let value = headers.iter().find(|(n, _)| n == name).map(|(_, v)| v.to_str().expect("visible ASCII"));
+            value.map(str::to_owned)
+        };
+        let version = header(VERSION_HEADER).expect("a negotiated version");
+        Session { id: header(SESSION_HEADER), version, client, next_id: Arc::new(AtomicI64::new(1)) }
     }
 
     /// A 2026-07-28 client: every request carries its `_meta` and the request headers.
     pub(crate) fn modern(&self) -> Modern {
-        Modern {
-            http: self.http.clone(),
-            url: self.url.clone(),
-            capabilities: json!({ "sampling": {}, "elicitation": {}, "roots": {} }),
-            extra_meta: Map::new(),
-            headers: true,
-            next_id: Arc::new(AtomicI64::new(1)),
-        }
+        Modern::new(self.client.clone())
     }
 
     /// A client that talks to the server as `id` (none in stateless mode) without
     /// initializing.
     pub(crate) fn session(&self, id: Option<String>, version: &str) -> Session {
-        Session {
-            http: self.http.clone(),
-            url: self.url.clone(),
-            id,
-            version: version.to_owned(),
-            next_id: Arc::new(AtomicI64::new(1)),
-        }
+        Session { client: self.client.clone(), id, version: version.to_owned(), next_id: Arc::new(AtomicI64::new(1)) }
     }
 }
 
-impl Drop for TestServer {
-    fn drop(&mut self) {
-        // A test that failed before `stop` still ends its server.
-        if let Some(tx) = self.shutdown.take() {
-            let _ = tx.send(());
-        }
-    }
-}
-
-fn header_map(headers: &[(&str, &str)]) -> HeaderMap {
+/// These headers, in order (a name given twice is sent twice).
+pub(crate) fn header_map(headers: &[(&str, &str)]) -> HeaderMap {
     let mut map = HeaderMap::new();
     for (name, value) in headers {
         let name = HeaderName::from_bytes(name.as_bytes()).expect("a header name");
         map.append(name, HeaderValue::from_str(value).expect("a header value"));
+    }
+    map
+}
+
+/// `map` with each of `extra` in place of the header of its name.
+fn replaced(mut map: HeaderMap, extra: &[(&str, &str)]) -> HeaderMap {
+    for (name, value) in header_map(extra) {
+        if let Some(name) = name {
+            map.insert(name, value);
+        }
     }
     map
 }
@@ -193,11 +190,22 @@ pub(crate) fn notification(method: &str, params: Option<Value>) -> Value {
     }
 }
 
+/// The `result` of a JSON-RPC response that must succeed.
+fn result_of(method: &str, response: Value) -> Value {
+    assert!(response.get("error").is_none(), "{method} failed: {response}");
+    response["result"].clone()
+}
+
+/// The `error` of a JSON-RPC response that must fail.
+fn error_of(method: &str, response: Value) -> Value {
+    assert!(response.get("result").is_none(), "{method} unexpectedly succeeded: {response}");
+    response["error"].clone()
+}
+
 /// One client's view of the server: its session id, protocol version and request ids.
 #[derive(Clone)]
 pub(crate) struct Session {
-    http: Client,
-    url: String,
+    client: TestClient,
     pub(crate) id: Option<String>,
     pub(crate) version: String,
     next_id: Arc<AtomicI64>,
@@ -223,16 +231,17 @@ impl Session {
             map.insert(SESSION_HEADER, HeaderValue::from_str(id).expect("session id"));
         }
         map.insert(VERSION_HEADER, HeaderValue::from_str(&self.version).expect("version"));
-        for (name, value) in extra {
-            let name = HeaderName::from_bytes(name.as_bytes()).expect("a header name");
-            map.insert(name, HeaderValue::from_str(value).expect("a header value"));
-        }
-        map
+        replaced(map, extra)
+    }
+
+    /// A request of `method` to the endpoint with exactly these headers and body.
+    async fn send_raw(&self, method: Method, headers: HeaderMap, body: Option<Bytes>) -> Response {
+        send(&self.client, method, self.client.server().path(), headers, body).await
     }
 
     /// POSTs any body with the session's headers.
     pub(crate) async fn post(&self, body: &Value, extra: &[(&str, &str)]) -> Response {
-        self.http.post(&self.url).headers(self.headers(extra)).body(body.to_string()).send().await.expect("POST")
+        self.send_raw(Method::POST, self.headers(extra), Some(body.to_string().into())).await
     }
 
     /// POSTs a request with a fresh id; returns the id and the HTTP response.
@@ -261,16 +270,12 @@ impl Session {
 
     /// The `result` of a request that must succeed.
     pub(crate) async fn result(&self, method: &str, params: Value) -> Value {
-        let response = self.request(method, params).await;
-        assert!(response.get("error").is_none(), "{method} failed: {response}");
-        response["result"].clone()
+        result_of(method, self.request(method, params).await)
     }
 
     /// The `error` of a request that must fail with a JSON-RPC error (HTTP 200).
     pub(crate) async fn error(&self, method: &str, params: Value) -> Value {
-        let response = self.request(method, params).await;
-        assert!(response.get("result").is_none(), "{method} unexpectedly succeeded: {response}");
-        response["error"].clone()
+        error_of(method, self.request(method, params).await)
     }
 
     /// The result of a `tools/call`.
@@ -300,7 +305,7 @@ impl Session {
     pub(crate) async fn open_get(&self) -> Response {
         let mut headers = self.headers(&[("accept", "text/event-stream")]);
         headers.remove(CONTENT_TYPE);
-        self.http.get(&self.url).headers(headers).send().await.expect("GET")
+        self.send_raw(Method::GET, headers, None).await
     }
 
     /// Ends the session.
@@ -308,7 +313,7 @@ impl Session {
         let mut headers = self.headers(&[]);
         headers.remove(CONTENT_TYPE);
         headers.remove(ACCEPT);
-        self.http.delete(&self.url).headers(headers).send().await.expect("DELETE")
+        self.send_raw(Method::DELETE, headers, None).await
     }
 }
 
@@ -317,8 +322,8 @@ impl Session {
 /// `Mcp-Name` headers derived from the body.
 #[derive(Clone)]
 pub(crate) struct Modern {
-    http: Client,
-    url: String,
+    client: TestClient,
+    pub(crate) info: Value,
     pub(crate) capabilities: Value,
     pub(crate) extra_meta: Map<String, Value>,
     pub(crate) headers: bool,
@@ -326,6 +331,25 @@ pub(crate) struct Modern {
 }
 
 impl Modern {
+    /// A client (`modern-test-client 2.0.0`, declaring sampling, elicitation and roots) whose
+    /// requests go through `client`.
+    pub(crate) fn new(client: TestClient) -> Self {
+        Self {
+            client,
+            info: json!({ "name": "modern-test-client", "version": "2.0.0" }),
+            capabilities: json!({ "sampling": {}, "elicitation": {}, "roots": {} }),
+            extra_meta: Map::new(),
+            headers: true,
+            next_id: Arc::new(AtomicI64::new(1)),
+        }
+    }
+
+    /// The same client presenting itself as `name` `version`.
+    pub(crate) fn with_client(mut self, name: &str, version: &str) -> Self {
+        self.info = json!({ "name": name, "version": version });
+        self
+    }
+
     /// The same client declaring these capabilities.
     pub(crate) fn with_capabilities(mut self, capabilities: Value) -> Self {
         self.capabilities = capabilities;
@@ -351,16 +375,8 @@ impl Modern {
 
     /// The request `_meta`.
     pub(crate) fn meta(&self) -> Value {
-        let mut meta = self.extra_meta.clone();
-        meta.insert("io.modelcontextprotocol/protocolVersion".into(), json!(MODERN));
-        meta.insert(
-            "io.modelcontextprotocol/clientInfo".into(),
-            json!({ "name": "modern-test-client", "version": "2.0.0" }),
-        );
-        meta.insert("io.modelcontextprotocol/clientCapabilities".into(), self.capabilities.clone());
-        Value::Object(meta)
+        modern_meta(&self.info, &self.capabilities, &self.extra_meta)
     }
-
     /// `params` with the request `_meta` merged into theirs.
     pub(crate) fn params(&self, mut params: Value) -> Value {
         let meta = self.meta();
@@ -397,11 +413,7 @@ impl Modern {
                 }
             }
         }
-        for (name, value) in extra {
-            let name = HeaderName::from_bytes(name.as_bytes()).expect("a header name");
-            map.insert(name, HeaderValue::from_str(value).expect("a header value"));
-        }
-        map
+        replaced(map, extra)
     }
 
     /// POSTs a whole body with the headers derived from it, then `extra`.
@@ -412,7 +424,7 @@ impl Modern {
 
     /// POSTs a body with exactly these headers.
     pub(crate) async fn http_post_headers(&self, body: &Value, headers: HeaderMap) -> Response {
-        self.http.post(&self.url).headers(headers).body(body.to_string()).send().await.expect("POST")
+        send(&self.client, Method::POST, self.client.server().path(), headers, Some(body.to_string().into())).await
     }
 
     /// POSTs a body with the derived headers, where the headers named in `values` are replaced
@@ -422,10 +434,7 @@ impl Modern {
         for (name, _) in values {
             headers.remove(*name);
         }
-        for (name, value) in values {
-            let name = HeaderName::from_bytes(name.as_bytes()).expect("a header name");
-            headers.append(name, HeaderValue::from_str(value).expect("a header value"));
-        }
+        headers.extend(header_map(values));
         self.http_post_headers(body, headers).await
     }
 
@@ -453,16 +462,12 @@ impl Modern {
 
     /// The `result` of a request that must succeed.
     pub(crate) async fn result(&self, method: &str, params: Value) -> Value {
-        let response = self.request(method, params).await;
-        assert!(response.get("error").is_none(), "{method} failed: {response}");
-        response["result"].clone()
+        result_of(method, self.request(method, params).await)
     }
 
     /// The `error` of a request answered with 200 and a JSON-RPC error.
     pub(crate) async fn error(&self, method: &str, params: Value) -> Value {
-        let response = self.request(method, params).await;
-        assert!(response.get("result").is_none(), "{method} unexpectedly succeeded: {response}");
-        response["error"].clone()
+        error_of(method, self.request(method, params).await)
     }
 
     /// The result of a `tools/call`.
@@ -475,6 +480,16 @@ impl Modern {
         let result = self.result("server/discover", json!({})).await;
         assert_eq!(result["resultType"], "complete", "the server still answers server/discover");
     }
+}
+
+/// The `_meta` of a 2026-07-28 request of the client `info` declaring `capabilities`, with
+/// `extra`.
+pub(crate) fn modern_meta(info: &Value, capabilities: &Value, extra: &Map<String, Value>) -> Value {
+    let mut meta = extra.clone();
+    meta.insert("io.modelcontextprotocol/protocolVersion".into(), json!(MODERN));
+    meta.insert("io.modelcontextprotocol/clientInfo".into(), info.clone());
+    meta.insert("io.modelcontextprotocol/clientCapabilities".into(), capabilities.clone());
+    Value::Object(meta)
 }
 
 /// Asserts a 2026-07-28 refusal: this status, no session id, and a JSON-RPC error with this
@@ -493,7 +508,7 @@ pub(crate) async fn assert_modern_error(response: Response, status: StatusCode, 
 /// Asserts a 202 with an empty body.
 pub(crate) async fn assert_accepted(response: Response) {
     assert_eq!(response.status(), StatusCode::ACCEPTED);
-    let body = response.bytes().await.expect("body");
+    let body = body_bytes(response).await;
     assert!(body.is_empty(), "a 202 has no body, got {:?}", String::from_utf8_lossy(&body));
 }
 
@@ -506,10 +521,21 @@ pub(crate) fn content_type(response: &Response) -> String {
         .unwrap_or_default()
 }
 
+/// The whole body of a response.
+pub(crate) async fn body_bytes(response: Response) -> Bytes {
+    let collected = tokio::time::timeout(STEP, response.into_body().collect()).await.expect("the body arrives in time");
+    collected.expect("reading the body").to_bytes()
+}
+
+/// The whole body of a response, as text.
+pub(crate) async fn body_text(response: Response) -> String {
+    String::from_utf8(body_bytes(response).await.to_vec()).expect("a UTF-8 body")
+}
+
 /// A JSON body (asserting `Content-Type: application/json`).
 pub(crate) async fn json_body(response: Response) -> Value {
     assert_eq!(content_type(&response), "application/json", "a JSON reply");
-    let bytes = response.bytes().await.expect("body");
+    let bytes = body_bytes(response).await;
     serde_json::from_slice(&bytes).unwrap_or_else(|e| panic!("invalid JSON ({e}): {}", String::from_utf8_lossy(&bytes)))
 }
 
@@ -537,7 +563,7 @@ pub(crate) async fn read_messages(response: Response) -> Vec<Value> {
 
 /// Reads the messages of an SSE response one at a time.
 pub(crate) struct Sse {
-    response: Response,
+    body: Body,
     buf: Vec<u8>,
     ended: bool,
 }
@@ -547,7 +573,7 @@ impl Sse {
     pub(crate) fn new(response: Response) -> Self {
         assert_eq!(response.status(), StatusCode::OK);
         assert_eq!(content_type(&response), "text/event-stream", "an SSE reply");
-        Self { response, buf: Vec::new(), ended: false }
+        Self { body: response.into_body(), buf: Vec::new(), ended: false }
     }
 
     /// The next message, `None` at the end of the stream; panics when none comes in time.
@@ -587,8 +613,12 @@ impl Sse {
                 );
                 return None;
             }
-            match self.response.chunk().await.expect("reading the SSE stream") {
-                Some(chunk) => self.buf.extend(chunk.iter().copied().filter(|&b| b != b'\r')),
+            match self.body.frame().await {
+                Some(frame) => {
+                    if let Ok(chunk) = frame.expect("reading the SSE stream").into_data() {
+                        self.buf.extend(chunk.iter().copied().filter(|&b| b != b'\r'));
+                    }
+                }
                 None => self.ended = true,
             }
         }
@@ -601,89 +631,6 @@ impl Sse {
             messages.push(message);
         }
         messages
-    }
-}
-
-/// A response as read from a raw socket.
-#[derive(Debug)]
-pub(crate) struct RawResponse {
-    pub(crate) status: u16,
-    pub(crate) headers: Vec<(String, String)>,
-    pub(crate) body: Vec<u8>,
-}
-
-impl RawResponse {
-    pub(crate) fn header(&self, name: &str) -> Option<&str> {
-        self.headers.iter().find(|(n, _)| n.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
-    }
-
-    pub(crate) fn json(&self) -> Value {
-        serde_json::from_slice(&self.body).expect("a JSON body")
-    }
-}
-
-/// Sends a hand-written HTTP/1.1 request (for headers reqwest always adds, such as `Accept`)
-/// and reads the whole response (`Connection: close`).
-pub(crate) async fn raw_http(addr: SocketAddr, head: &str, body: &[u8]) -> RawResponse {
-    let mut wire = head.replace('\n', "\r\n").into_bytes();
-    wire.extend_from_slice(b"\r\n");
-    wire.extend_from_slice(body);
-    let exchange = async {
-        let stream = TcpStream::connect(addr).await.expect("connect");
-        let mut written = 0;
-        while written < wire.len() {
-            stream.writable().await.expect("writable");
-            match stream.try_write(&wire[written..]) {
-                Ok(n) => written += n,
-                Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {}
-                Err(e) => panic!("write: {e}"),
-            }
-        }
-        let mut received = Vec::new();
-        let mut buf = [0u8; 8192];
-        loop {
-            stream.readable().await.expect("readable");
-            match stream.try_read(&mut buf) {
-                Ok(0) => break,
-                Ok(n) => received.extend_from_slice(&buf[..n]),
-                Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {}
-                Err(e) => panic!("read: {e}"),
-            }
-        }
-        received
-    };
-    let received = tokio::time::timeout(STEP, exchange).await.expect("the raw exchange completes");
-    parse_raw(&received)
-}
-
-fn parse_raw(received: &[u8]) -> RawResponse {
-    let split = received.windows(4).position(|w| w == b"\r\n\r\n").expect("a complete response head");
-    let head = std::str::from_utf8(&received[..split]).expect("ASCII head");
-    let mut lines = head.split("\r\n");
-    let status_line = lines.next().expect("a status line");
-    let status = status_line.split(' ').nth(1).and_then(|s| s.parse().ok()).expect("a status code");
-    let headers: Vec<(String, String)> = lines
-        .filter_map(|l| l.split_once(':'))
-        .map(|(n, v)| (n.trim().to_ascii_lowercase(), v.trim().to_owned()))
-        .collect();
-    let raw_body = &received[split + 4..];
-    let chunked = headers.iter().any(|(n, v)| n == "transfer-encoding" && v.eq_ignore_ascii_case("chunked"));
-    let body = if chunked { dechunk(raw_body) } else { raw_body.to_vec() };
-    RawResponse { status, headers, body }
-}
-
-fn dechunk(mut data: &[u8]) -> Vec<u8> {
-    let mut body = Vec::new();
-    loop {
-        let line_end = data.windows(2).position(|w| w == b"\r\n").expect("a chunk size line");
-        let size_text = std::str::from_utf8(&data[..line_end]).expect("ASCII size");
-        let size = usize::from_str_radix(size_text.split(';').next().unwrap_or_default().trim(), 16).expect("hex");
-        data = &data[line_end + 2..];
-        if size == 0 {
-            return body;
-        }
-        body.extend_from_slice(&data[..size]);
-        data = &data[size + 2..];
     }
 }
 
@@ -820,4 +767,112 @@ pub(crate) fn greet_prompt() -> PromptDef {
     })
     .description("Greets someone")
     .argument("name", "Who to greet", true)
+}
+
+/// Set when the `slow` tool's run ends before its 30 s are up: it was cancelled (and
+/// dropped).
+#[derive(Clone, Default)]
+pub(crate) struct CancelSeen(pub(crate) Arc<AtomicBool>);
+
+struct SetOnDrop(CancelSeen);
+
+impl Drop for SetOnDrop {
+    fn drop(&mut self) {
+        self.0.0.store(true, Ordering::SeqCst);
+    }
+}
+
+fn name_question(message: &str) -> ElicitParams {
+    ElicitParams::form(
+        message,
+        json!({ "type": "object", "properties": { "name": { "type": "string" } }, "required": ["name"] }),
+    )
+}
+
+fn answer_text(answer: &fastapps_core::protocol::ElicitResult, field: &str) -> String {
+    answer.content.as_ref().and_then(|c| c.get(field)).and_then(Value::as_str).unwrap_or("<none>").to_owned()
+}
+
+/// [`fixtures`] plus tools about the modern era: `context` (what the server knows of the
+/// request), `two_rounds` (two elicitations), `roots`, `region` (arguments mirrored in
+/// `Mcp-Param-*` headers), `slow` (runs 30 s, progress first, sets `seen` when stopped early),
+/// and the prompt `ask_context` (elicits first).
+pub(crate) fn modern_fixtures(seen: CancelSeen) -> ServerBuilder {
+    fixtures()
+        .state(seen)
+        .tool(
+            ToolDef::new("context", |_args, ctx: Context| async move {
+                let report = json!({
+                    "era": format!("{:?}", ctx.era()),
+                    "version": ctx.protocol_version().as_str(),
+                    "capabilities": ctx.client_capabilities(),
+                    "client": ctx.client_info().map(|i| format!("{} {}", i.name, i.version)),
+                    "session": ctx.session_id(),
+                    "locale": ctx.locale(),
+                    "mcpApps": ctx.supports_mcp_apps(),
+                });
+                Ok(CallToolResult::structured(report))
+            })
+            .description("Reports what the server knows about the request"),
+        )
+        .tool(
+            ToolDef::new("two_rounds", |_args, ctx: Context| async move {
+                let name = ctx.elicit_as("step1", name_question("Step 1: your name?")).await?;
+                let color = ctx
+                    .elicit_as(
+                        "step2",
+                        ElicitParams::form(
+                            "Step 2: your colour?",
+                            json!({ "type": "object", "properties": { "color": { "type": "string" } } }),
+                        ),
+                    )
+                    .await?;
+                Ok(CallToolResult::text(format!(
+                    "{} likes {}",
+                    answer_text(&name, "name"),
+                    answer_text(&color, "color")
+                )))
+            })
+            .description("Asks two questions in two rounds"),
+        )
+        .tool(
+            ToolDef::new("roots", |_args, ctx: Context| async move {
+                let roots = ctx.list_roots().await?;
+                Ok(CallToolResult::text(roots.roots.iter().map(|r| r.uri.as_str()).collect::<Vec<_>>().join(",")))
+            })
+            .description("Lists the client's roots"),
+        )
+        .tool(
+            ToolDef::new(
+                "region",
+                |args, _ctx| async move { Ok(CallToolResult::text(Value::Object(args).to_string())) },
+            )
+            .description("Mirrors arguments in Mcp-Param headers")
+            .input_schema(json!({
+                "type": "object",
+                "properties": {
+                    "region": { "type": "string", "x-mcp-header": "Region" },
+                    "count": { "type": "integer", "x-mcp-header": "Count" },
+                    "dry": { "type": "boolean", "x-mcp-header": "Dry-Run" },
+                    "query": { "type": "string" }
+                }
+            })),
+        )
+        .tool(
+            ToolDef::new("slow", |_args, ctx: Context| async move {
+                let _running = SetOnDrop(ctx.state::<CancelSeen>()?.clone());
+                ctx.progress(1.0, Some(2.0), Some("started")).await?;
+                tokio::time::sleep(Duration::from_secs(30)).await;
+                Ok(CallToolResult::text("finished"))
+            })
+            .description("Runs until cancelled"),
+        )
+        .prompt(
+            PromptDef::new("ask_context", |_args, ctx: Context| async move {
+                let answer = ctx.elicit_as("context", name_question("Whose prompt is it?")).await?;
+                let text = format!("A prompt for {}", answer_text(&answer, "name"));
+                Ok(GetPromptResult::new(vec![PromptMessage::user(Content::text(text))]))
+            })
+            .description("Asks for context before it is built"),
+        )
 }

@@ -1,41 +1,33 @@
-//! The harness of the OAuth tests (`tests/auth.rs`, `tests/auth_tools.rs`): an issuer on
-//! 127.0.0.1 serving its discovery document and a JWKS that tests can change (and count the
-//! fetches of), tokens signed with the keys of `tests/fixtures/auth/`, and an MCP server
-//! protected by [`Auth`] whose resource URL is its own `/mcp`.
-//!
-//! Every test binary uses a different part of it.
-#![allow(dead_code)]
+//! The harness of the OAuth tests (`tests/auth.rs`, `tests/auth_tools.rs`): keys of
+//! `tests/fixtures/auth/` (tokens are signed with them, under whatever header and algorithm a
+//! test needs), an MCP server protected by [`Auth`] for the resource [`RESOURCE`] and driven in
+//! process, whose verifier fetches the keys from a [`TestIssuer`] publishing them or reads them
+//! in process.
 
-use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
-use axum::Router;
-use axum::extract::State;
-use axum::http::StatusCode as AxumStatus;
-use axum::response::{IntoResponse, Response as AxumResponse};
-use axum::routing::get;
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use fastapps_core::ServeError;
-use fastapps_core::auth::Auth;
+use fastapps_core::BoxFuture;
+use fastapps_core::auth::{Auth, BoxError, JwkSet, KeySource};
 use fastapps_core::prelude::*;
+use fastapps_core::testing::{TestClient, TestIssuer};
+use http::{HeaderMap, HeaderName, HeaderValue, Method, StatusCode};
 use jsonwebtoken::{Algorithm, EncodingKey};
-use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
-use reqwest::{Client, Response, StatusCode};
 use serde_json::{Map, Value, json};
-use tokio::net::TcpListener;
-use tokio::sync::oneshot;
-use tokio::task::JoinHandle;
+
+use super::{Modern, Response, send};
 
 /// The protocol version the tests speak.
 pub(crate) const VERSION: &str = "2025-11-25";
-/// The longest any single step may take before the test is declared hung.
-pub(crate) const STEP: Duration = Duration::from_secs(5);
 /// The key store refreshes on an unknown `kid` at most this often.
 pub(crate) const REFRESH_INTERVAL: Duration = Duration::from_millis(1100);
 /// The description every invalid token gets.
 pub(crate) const INVALID_DESCRIPTION: &str = "The access token is invalid or expired";
+/// The resource URL of the protected server, the audience of its tokens.
+pub(crate) const RESOURCE: &str = "http://localhost/mcp";
 
 pub(crate) const KID_A: &str = "key-a";
 pub(crate) const KID_B: &str = "key-b";
@@ -66,37 +58,29 @@ fn jwk(public: &str, kid: &str, alg: &str) -> Value {
     jwk
 }
 
+/// A key of the fixtures: `kid`, its algorithm, its private key, its public JWK's text.
+fn key(kid: &'static str, alg: Algorithm, encoding: jsonwebtoken::errors::Result<EncodingKey>, public: &str) -> Key {
+    install_crypto();
+    let name = format!("{alg:?}");
+    Key { kid, alg, encoding: encoding.expect("a private key fixture"), jwk: jwk(public, kid, &name) }
+}
+
 /// RSA 2048, `kid` `key-a`: the issuer's current key.
 pub(crate) fn rsa_a() -> Key {
-    install_crypto();
-    Key {
-        kid: KID_A,
-        alg: Algorithm::RS256,
-        encoding: EncodingKey::from_rsa_pem(include_bytes!("../fixtures/auth/rsa-a.pem")).expect("rsa-a.pem"),
-        jwk: jwk(include_str!("../fixtures/auth/rsa-a.jwk.json"), KID_A, "RS256"),
-    }
+    let pem = EncodingKey::from_rsa_pem(include_bytes!("../fixtures/auth/rsa-a.pem"));
+    key(KID_A, Algorithm::RS256, pem, include_str!("../fixtures/auth/rsa-a.jwk.json"))
 }
 
 /// RSA 2048, `kid` `key-b`: the key rotated in (or an unknown key, when not published).
 pub(crate) fn rsa_b() -> Key {
-    install_crypto();
-    Key {
-        kid: KID_B,
-        alg: Algorithm::RS256,
-        encoding: EncodingKey::from_rsa_pem(include_bytes!("../fixtures/auth/rsa-b.pem")).expect("rsa-b.pem"),
-        jwk: jwk(include_str!("../fixtures/auth/rsa-b.jwk.json"), KID_B, "RS256"),
-    }
+    let pem = EncodingKey::from_rsa_pem(include_bytes!("../fixtures/auth/rsa-b.pem"));
+    key(KID_B, Algorithm::RS256, pem, include_str!("../fixtures/auth/rsa-b.jwk.json"))
 }
 
 /// EC P-256, `kid` `key-ec`, for ES256.
 pub(crate) fn ec() -> Key {
-    install_crypto();
-    Key {
-        kid: KID_EC,
-        alg: Algorithm::ES256,
-        encoding: EncodingKey::from_ec_pem(include_bytes!("../fixtures/auth/ec-p256.pem")).expect("ec-p256.pem"),
-        jwk: jwk(include_str!("../fixtures/auth/ec-p256.jwk.json"), KID_EC, "ES256"),
-    }
+    let pem = EncodingKey::from_ec_pem(include_bytes!("../fixtures/auth/ec-p256.pem"));
+    key(KID_EC, Algorithm::ES256, pem, include_str!("../fixtures/auth/ec-p256.jwk.json"))
 }
 
 /// The public JWK of the 1024-bit RSA key, `kid` `weak` (aws-lc-rs cannot sign with it; see
@@ -150,110 +134,14 @@ pub(crate) fn now() -> i64 {
 static JTI: AtomicU64 = AtomicU64::new(1);
 
 // ---------------------------------------------------------------------------------------------
-// The issuer
+// The issuer and the MCP server
 
-struct IssuerState {
-    url: Mutex<String>,
-    /// The `issuer` the discovery document names (default: the URL itself).
-    advertised: Mutex<Option<String>>,
-    keys: Mutex<Vec<Value>>,
-    up: AtomicBool,
-    jwks_fetches: AtomicUsize,
+/// An issuer on 127.0.0.1 publishing exactly `keys` in its JWKS.
+pub(crate) async fn issuer(keys: Vec<Value>) -> TestIssuer {
+    let issuer = TestIssuer::start().await.expect("the issuer starts");
+    issuer.set_keys(keys);
+    issuer
 }
-
-fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
-    m.lock().unwrap_or_else(PoisonError::into_inner)
-}
-
-async fn discovery(State(state): State<Arc<IssuerState>>) -> AxumResponse {
-    if !state.up.load(Ordering::SeqCst) {
-        return AxumStatus::SERVICE_UNAVAILABLE.into_response();
-    }
-    let url = lock(&state.url).clone();
-    let issuer = lock(&state.advertised).clone().unwrap_or_else(|| url.clone());
-    axum::Json(json!({
-        "issuer": issuer,
-        "jwks_uri": format!("{url}/jwks"),
-        "authorization_endpoint": format!("{url}/authorize"),
-        "token_endpoint": format!("{url}/token"),
-        "response_types_supported": ["code"],
-        "code_challenge_methods_supported": ["S256"],
-    }))
-    .into_response()
-}
-
-async fn jwks(State(state): State<Arc<IssuerState>>) -> AxumResponse {
-    state.jwks_fetches.fetch_add(1, Ordering::SeqCst);
-    if !state.up.load(Ordering::SeqCst) {
-        return AxumStatus::SERVICE_UNAVAILABLE.into_response();
-    }
-    axum::Json(json!({ "keys": *lock(&state.keys) })).into_response()
-}
-
-/// An OAuth issuer on 127.0.0.1: `/.well-known/openid-configuration` and `/jwks`.
-pub(crate) struct Issuer {
-    /// `http://127.0.0.1:<port>`, the issuer identifier.
-    pub(crate) url: String,
-    state: Arc<IssuerState>,
-    task: JoinHandle<()>,
-}
-
-impl Issuer {
-    /// Serves these JWKs.
-    pub(crate) async fn start(keys: Vec<Value>) -> Self {
-        let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind the issuer");
-        let url = format!("http://{}", listener.local_addr().expect("issuer address"));
-        let state = Arc::new(IssuerState {
-            url: Mutex::new(url.clone()),
-            advertised: Mutex::new(None),
-            keys: Mutex::new(keys),
-            up: AtomicBool::new(true),
-            jwks_fetches: AtomicUsize::new(0),
-        });
-        let app = Router::new()
-            .route("/.well-known/openid-configuration", get(discovery))
-            .route("/jwks", get(jwks))
-            .with_state(state.clone());
-        let task = tokio::spawn(async move {
-            let _ = axum::serve(listener, app).await;
-        });
-        Self { url, state, task }
-    }
-
-    /// Replaces the published keys.
-    pub(crate) fn set_keys(&self, keys: Vec<Value>) {
-        *lock(&self.state.keys) = keys;
-    }
-
-    /// Publishes one more key.
-    pub(crate) fn add_key(&self, key: Value) {
-        lock(&self.state.keys).push(key);
-    }
-
-    /// Makes both endpoints answer 503 (`false`) or work again (`true`).
-    pub(crate) fn set_up(&self, up: bool) {
-        self.state.up.store(up, Ordering::SeqCst);
-    }
-
-    /// Makes the discovery document name another issuer.
-    pub(crate) fn advertise_issuer(&self, issuer: &str) {
-        *lock(&self.state.advertised) = Some(issuer.to_owned());
-    }
-
-    /// How many times `/jwks` was requested.
-    pub(crate) fn jwks_fetches(&self) -> usize {
-        self.state.jwks_fetches.load(Ordering::SeqCst)
-    }
-}
-
-impl Drop for Issuer {
-    fn drop(&mut self) {
-        self.task.abort();
-    }
-}
-
-// ---------------------------------------------------------------------------------------------
-// The MCP server
 
 /// The tools of the notes server: `read_notes` (requires `notes:read`), `write_notes`
 /// (requires `notes:write`), `public_info` (public) and `search` (optional `notes:read`).
@@ -298,80 +186,46 @@ pub(crate) fn caller(ctx: &Context) -> String {
     ctx.user().map(|u| u.subject.clone()).unwrap_or_else(|_| "anonymous".to_owned())
 }
 
-/// A protected MCP server serving on 127.0.0.1 until dropped.
+/// A protected MCP server, driven in process.
 pub(crate) struct Mcp {
-    /// `http://127.0.0.1:<port>/mcp`, also the resource URL.
+    pub(crate) client: TestClient,
+    /// [`RESOURCE`]: the endpoint and the resource URL.
     pub(crate) url: String,
-    /// `http://127.0.0.1:<port>/.well-known/oauth-protected-resource/mcp`
+    /// `http://localhost/.well-known/oauth-protected-resource/mcp`
     pub(crate) prm_url: String,
-    /// `http://127.0.0.1:<port>/.well-known/oauth-protected-resource`
+    /// `http://localhost/.well-known/oauth-protected-resource`
     pub(crate) root_prm_url: String,
-    pub(crate) http: Client,
     /// When serving began (the keys were fetched just before).
     pub(crate) started: Instant,
-    stop: Option<oneshot::Sender<()>>,
-    task: Option<JoinHandle<Result<(), ServeError>>>,
 }
 
-fn http_client() -> Client {
-    Client::builder().no_proxy().timeout(Duration::from_secs(20)).build().expect("reqwest client")
-}
-
-/// Binds a listener, then builds the server for its URL: `auth` gets
-/// `Auth::issuer(issuer).resource_server_url(<url>/mcp)`, `tools` the builder (tools from
-/// macros off).
-pub(crate) async fn bind_and_build(
+/// The server: `auth` gets `Auth::issuer(issuer).resource_server_url(RESOURCE)`, `tools` the
+/// builder (tools from macros off).
+pub(crate) fn build(
     issuer: &str,
     auth: impl FnOnce(Auth) -> Auth,
     tools: impl FnOnce(ServerBuilder) -> ServerBuilder,
-) -> (TcpListener, WidgetMcpServer, String) {
-    let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind the MCP server");
-    let base = format!("http://{}", listener.local_addr().expect("address"));
-    let url = format!("{base}/mcp");
+) -> WidgetMcpServer {
     let builder = tools(WidgetMcpServer::builder("auth-test").macro_tools(false));
-    let server = builder
-        .auth(auth(Auth::issuer(issuer).resource_server_url(url.clone())))
-        .build_server()
-        .expect("the server builds");
-    (listener, server, base)
-}
-
-/// Serves until start-up fails or `STEP` passes; the error, or a panic when it started.
-pub(crate) async fn start_up_error(listener: TcpListener, server: WidgetMcpServer) -> ServeError {
-    let serving = server.serve_with_shutdown(listener, std::future::pending());
-    match tokio::time::timeout(STEP, serving).await {
-        Ok(Err(e)) => e,
-        Ok(Ok(())) => panic!("the server stopped without an error"),
-        Err(_) => panic!("the server started although it should have refused to"),
-    }
+    builder.auth(auth(Auth::issuer(issuer).resource_server_url(RESOURCE))).build_server().expect("the server builds")
 }
 
 impl Mcp {
-    /// Serves `server` on `listener` and waits until it answers (the keys are fetched).
-    pub(crate) async fn serve(listener: TcpListener, server: WidgetMcpServer, base: String) -> Self {
-        let (tx, rx) = oneshot::channel::<()>();
-        let mut task = tokio::spawn(server.serve_with_shutdown(listener, async move {
-            let _ = rx.await;
-        }));
-        let http = http_client();
-        let prm_url = format!("{base}/.well-known/oauth-protected-resource/mcp");
-        let probe = http.get(&prm_url).send();
-        tokio::select! {
-            served = &mut task => panic!("the server did not start: {served:?}"),
-            answer = tokio::time::timeout(STEP, probe) => {
-                let answer = answer.expect("the server starts in time");
-                assert!(answer.is_ok(), "the server answers once started: {answer:?}");
-            }
-        }
-        Self {
-            url: format!("{base}/mcp"),
-            prm_url,
-            root_prm_url: format!("{base}/.well-known/oauth-protected-resource"),
-            http,
+    /// Drives `server`, once its keys are fetched as `serve` fetches them before it answers.
+    pub(crate) async fn start(server: WidgetMcpServer) -> Self {
+        let mcp = Self {
+            client: TestClient::new(server),
+            url: RESOURCE.to_owned(),
+            prm_url: "http://localhost/.well-known/oauth-protected-resource/mcp".to_owned(),
+            root_prm_url: "http://localhost/.well-known/oauth-protected-resource".to_owned(),
             started: Instant::now(),
-            stop: Some(tx),
-            task: Some(task),
-        }
+        };
+        // The client runs no start-up step, so a token makes the verifier fetch the keys: one
+        // without `kid` (no second fetch looks for it) and without a signature (refused).
+        let probe = format!("{}.{}.c2lnbmF0dXJl", b64(&json!({ "alg": "RS256", "typ": "JWT" })), b64(&json!({})));
+        let response = mcp.post(None, &auth_header(Some(&probe)), &rpc("ping", json!({}))).await;
+        assert_eq!(response.status(), StatusCode::UNAUTHORIZED, "the key-fetching probe is refused");
+        Self { started: Instant::now(), ..mcp }
     }
 
     /// Waits until the key store may refresh again after the start-up fetch.
@@ -382,9 +236,14 @@ impl Mcp {
         }
     }
 
-    /// A POST of a JSON-RPC message with the usual headers, the session (if any) and these
-    /// `Authorization` header values (none, one, or several).
-    pub(crate) async fn post(&self, session: Option<&str>, authorization: &[String], body: &Value) -> Response {
+    /// A GET of `uri` with these headers.
+    pub(crate) async fn get(&self, uri: &str, headers: HeaderMap) -> Response {
+        send(&self.client, Method::GET, uri, headers, None).await
+    }
+
+    /// The usual headers of a POST, the session (if any) and these `Authorization` header
+    /// values (none, one, or several).
+    pub(crate) fn headers(&self, session: Option<&str>, authorization: &[String]) -> HeaderMap {
         let mut headers = HeaderMap::new();
         headers.insert("content-type", HeaderValue::from_static("application/json"));
         headers.insert("accept", HeaderValue::from_static("application/json, text/event-stream"));
@@ -395,8 +254,18 @@ impl Mcp {
         for value in authorization {
             headers.append(HeaderName::from_static("authorization"), HeaderValue::from_str(value).expect("ASCII"));
         }
-        let request = self.http.post(&self.url).headers(headers).body(body.to_string()).send();
-        tokio::time::timeout(STEP, request).await.expect("the server answers in time").expect("POST")
+        headers
+    }
+
+    /// A POST of a JSON-RPC message to `uri` with exactly these headers.
+    pub(crate) async fn post_headers(&self, uri: &str, headers: HeaderMap, body: &Value) -> Response {
+        send(&self.client, Method::POST, uri, headers, Some(body.to_string().into())).await
+    }
+
+    /// A POST of a JSON-RPC message to the endpoint with the usual headers, the session (if
+    /// any) and these `Authorization` header values.
+    pub(crate) async fn post(&self, session: Option<&str>, authorization: &[String], body: &Value) -> Response {
+        self.post_headers(&self.url, self.headers(session, authorization), body).await
     }
 
     /// `initialize` as client `client_name`, with `Authorization: Bearer <token>` if given.
@@ -416,13 +285,14 @@ impl Mcp {
 
     /// A session of the client `client_name`.
     pub(crate) async fn session_as(&self, token: Option<&str>, client_name: &str) -> String {
-        let response = self.initialize_as(token, client_name).await;
-        assert_eq!(response.status(), StatusCode::OK, "initialize succeeds");
-        let id = response.headers().get("mcp-session-id").expect("a session id").to_str().expect("ASCII").to_owned();
-        let initialized = json!({ "jsonrpc": "2.0", "method": "notifications/initialized" });
-        let response = self.post(Some(&id), &auth_header(token), &initialized).await;
-        assert_eq!(response.status(), StatusCode::ACCEPTED, "notifications/initialized is accepted");
-        id
+        let client = self.client.clone().client_info(client_name, "1.0.0");
+        let client = match token {
+            Some(token) => client.bearer(token),
+            None => client,
+        };
+        let headers = client.headers().await.expect("initialize succeeds");
+        let (_, id) = headers.iter().find(|(name, _)| name == "mcp-session-id").expect("a session id");
+        id.to_str().expect("ASCII").to_owned()
     }
 
     /// `tools/call` of `tool` (no arguments; `_meta` if given) in `session`.
@@ -441,27 +311,13 @@ impl Mcp {
         authorization: &[String],
         client_name: &str,
         method: &str,
-        mut params: Value,
+        params: Value,
     ) -> Response {
-        params["_meta"] = json!({
-            "io.modelcontextprotocol/protocolVersion": "2026-07-28",
-            "io.modelcontextprotocol/clientInfo": { "name": client_name, "version": "1.0.0" },
-            "io.modelcontextprotocol/clientCapabilities": { "elicitation": {} }
-        });
-        let mut headers = HeaderMap::new();
-        headers.insert("content-type", HeaderValue::from_static("application/json"));
-        headers.insert("accept", HeaderValue::from_static("application/json, text/event-stream"));
-        headers.insert("mcp-protocol-version", HeaderValue::from_static("2026-07-28"));
-        headers.insert("mcp-method", HeaderValue::from_str(method).expect("ASCII"));
-        if let Some(name) = params["name"].as_str() {
-            headers.insert("mcp-name", HeaderValue::from_str(name).expect("ASCII"));
-        }
-        for value in authorization {
-            headers.append(HeaderName::from_static("authorization"), HeaderValue::from_str(value).expect("ASCII"));
-        }
-        let body = rpc(method, params);
-        let request = self.http.post(&self.url).headers(headers).body(body.to_string()).send();
-        let response = tokio::time::timeout(STEP, request).await.expect("the server answers in time").expect("POST");
+        let modern = Modern::new(self.client.clone())
+            .with_client(client_name, "1.0.0")
+            .with_capabilities(json!({ "elicitation": {} }));
+        let values: Vec<(&str, &str)> = authorization.iter().map(|v| ("authorization", v.as_str())).collect();
+        let response = modern.http_post_with(&rpc(method, modern.params(params)), &values).await;
         assert!(response.headers().get("mcp-session-id").is_none(), "no session in 2026-07-28");
         response
     }
@@ -510,17 +366,6 @@ impl Mcp {
     }
 }
 
-impl Drop for Mcp {
-    fn drop(&mut self) {
-        if let Some(tx) = self.stop.take() {
-            let _ = tx.send(());
-        }
-        if let Some(task) = self.task.take() {
-            task.abort();
-        }
-    }
-}
-
 /// A JSON-RPC request with id 1.
 pub(crate) fn rpc(method: &str, params: Value) -> Value {
     json!({ "jsonrpc": "2.0", "id": 1, "method": method, "params": params })
@@ -534,9 +379,24 @@ pub(crate) fn auth_header(token: Option<&str>) -> Vec<String> {
 // ---------------------------------------------------------------------------------------------
 // An issuer and a server together
 
-/// An issuer and a server trusting it.
+/// The keys of the fixtures, handed to the verifier in process.
+struct FixtureKeys(JwkSet);
+
+impl KeySource for FixtureKeys {
+    fn keys(&self, _fresh: bool) -> BoxFuture<'_, Result<JwkSet, BoxError>> {
+        Box::pin(async move { Ok(self.0.clone()) })
+    }
+}
+
+/// The `iss` of the tokens a server with [`Env::local`] trusts.
+pub(crate) const LOCAL_ISSUER: &str = "https://issuer.test";
+
+/// A server and the issuer of its tokens.
 pub(crate) struct Env {
-    pub(crate) issuer: Issuer,
+    /// The issuer on 127.0.0.1 the server fetches its keys from, if it does.
+    issuer: Option<TestIssuer>,
+    /// The tokens' `iss`.
+    pub(crate) iss: String,
     pub(crate) mcp: Mcp,
     pub(crate) key: Key,
 }
@@ -554,10 +414,38 @@ impl Env {
         auth: impl FnOnce(Auth) -> Auth,
         tools: impl FnOnce(ServerBuilder) -> ServerBuilder,
     ) -> Self {
-        let issuer = Issuer::start(keys).await;
-        let (listener, server, base) = bind_and_build(&issuer.url, auth, tools).await;
-        let mcp = Mcp::serve(listener, server, base).await;
-        Self { issuer, mcp, key: rsa_a() }
+        let issuer = issuer(keys).await;
+        let server = build(issuer.url(), auth, tools);
+        Self::serving(issuer, server).await
+    }
+
+    /// `server`, trusting `issuer`, whose URL is the tokens' `iss`.
+    pub(crate) async fn serving(issuer: TestIssuer, server: WidgetMcpServer) -> Self {
+        let iss = issuer.url().to_owned();
+        Self { issuer: Some(issuer), iss, mcp: Mcp::start(server).await, key: rsa_a() }
+    }
+
+    /// The notes server as [`notes`](Self::notes), its verifier reading key A in process.
+    pub(crate) async fn local_notes() -> Self {
+        Self::local(vec![rsa_a().jwk], |auth| auth, notes_tools).await
+    }
+
+    /// A server set up by `auth` and `tools` whose verifier reads `keys` in process: for tests
+    /// of what is allowed, not of how keys are fetched.
+    pub(crate) async fn local(
+        keys: Vec<Value>,
+        auth: impl FnOnce(Auth) -> Auth,
+        tools: impl FnOnce(ServerBuilder) -> ServerBuilder,
+    ) -> Self {
+        let keys = serde_json::from_value(json!({ "keys": keys })).expect("a JWK set");
+        let source: Arc<dyn KeySource> = Arc::new(FixtureKeys(keys));
+        let mcp = Mcp::start(build(LOCAL_ISSUER, |a| auth(a.key_source(source)), tools)).await;
+        Self { issuer: None, iss: LOCAL_ISSUER.to_owned(), mcp, key: rsa_a() }
+    }
+
+    /// The issuer on 127.0.0.1.
+    pub(crate) fn issuer(&self) -> &TestIssuer {
+        self.issuer.as_ref().expect("an issuer on 127.0.0.1")
     }
 
     /// Valid claims: this issuer, the server's audience, `sub`, client `client-1`, `scope`,
@@ -565,7 +453,7 @@ impl Env {
     pub(crate) fn claims(&self, sub: &str, scope: &str) -> Value {
         let now = now();
         json!({
-            "iss": self.issuer.url,
+            "iss": self.iss,
             "aud": self.mcp.url,
             "sub": sub,
             "client_id": "client-1",
@@ -631,12 +519,11 @@ pub(crate) fn www_authenticate(response: &Response) -> Vec<String> {
         .collect()
 }
 
-/// The JSON body of a response, asserting `Content-Type: application/json`.
+/// The JSON body of a response, asserting `Content-Type: application/json` exactly.
 pub(crate) async fn json_body(response: Response) -> Value {
     let content_type = response.headers().get("content-type").map(|v| v.to_str().unwrap_or_default().to_owned());
     assert_eq!(content_type.as_deref(), Some("application/json"), "a JSON body");
-    let bytes = response.bytes().await.expect("body");
-    serde_json::from_slice(&bytes).unwrap_or_else(|e| panic!("invalid JSON ({e}): {}", String::from_utf8_lossy(&bytes)))
+    super::json_body(response).await
 }
 
 /// Asserts an OAuth refusal: the status, exactly one `WWW-Authenticate` equal to `challenge`,
