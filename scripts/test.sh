@@ -37,6 +37,9 @@ set -euo pipefail
 
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
+# The run builds each crate once; incremental caches would only take disk (gigabytes of it).
+export CARGO_INCREMENTAL=${CARGO_INCREMENTAL:-0}
+
 die() {
     printf 'test.sh: error: %s\n' "$*" >&2
     exit 1
