@@ -6,10 +6,4 @@ use fastapps_core::prelude::*;
 #[no_auth]
 struct Thing {}
 
-impl Tool for Thing {
-    async fn execute(self, _ctx: &Context) -> Result<ToolOutput> {
-        Ok(ToolOutput::text("ok"))
-    }
-}
-
 fn main() {}

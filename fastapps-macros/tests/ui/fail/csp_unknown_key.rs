@@ -4,10 +4,4 @@ use fastapps_core::prelude::*;
 #[widget(csp(script = ["https://a.example"]))]
 struct Thing {}
 
-impl Widget for Thing {
-    async fn execute(self, _ctx: &Context) -> Result<WidgetOutput> {
-        Ok(WidgetOutput::new(serde_json::json!({})))
-    }
-}
-
 fn main() {}

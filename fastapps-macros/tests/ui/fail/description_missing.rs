@@ -3,10 +3,4 @@ use fastapps_core::prelude::*;
 #[tool]
 struct Thing {}
 
-impl Tool for Thing {
-    async fn execute(self, _ctx: &Context) -> Result<ToolOutput> {
-        Ok(ToolOutput::text("ok"))
-    }
-}
-
 fn main() {}

@@ -4,10 +4,4 @@ use fastapps_core::prelude::*;
 #[tool(idempotent = 1)]
 struct Thing {}
 
-impl Tool for Thing {
-    async fn execute(self, _ctx: &Context) -> Result<ToolOutput> {
-        Ok(ToolOutput::text("ok"))
-    }
-}
-
 fn main() {}

@@ -5,10 +5,4 @@ use fastapps_core::prelude::*;
 #[auth_required(scopes = ["read write"])]
 struct Thing {}
 
-impl Tool for Thing {
-    async fn execute(self, _ctx: &Context) -> Result<ToolOutput> {
-        Ok(ToolOutput::text("ok"))
-    }
-}
-
 fn main() {}
