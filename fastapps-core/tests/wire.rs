@@ -14,31 +14,12 @@ fn wire_server() -> ServerBuilder {
     WidgetMcpServer::builder("wire-server")
         .version("1.2.3")
         .instructions("Use `add` to add numbers and read test://static for context.")
-        .tool(
-            ToolDef::new("add", |args, _ctx| async move {
-                let a = args.get("a").and_then(Value::as_i64).unwrap_or_default();
-                let b = args.get("b").and_then(Value::as_i64).unwrap_or_default();
-                Ok(CallToolResult::structured(json!({ "sum": a + b })))
-            })
-            .title("Add")
-            .description("Add two integers")
-            .input_schema(json!({
-                "type": "object",
-                "properties": { "a": { "type": "integer" }, "b": { "type": "integer" } },
-                "required": ["a", "b"]
-            }))
-            .output_schema(json!({
-                "type": "object",
-                "properties": { "sum": { "type": "integer" } },
-                "required": ["sum"]
-            }))
-            .annotations(ToolAnnotations {
-                read_only_hint: Some(true),
-                destructive_hint: Some(false),
-                open_world_hint: Some(false),
-                ..ToolAnnotations::default()
-            }),
-        )
+        .tool(add_tool().title("Add").annotations(ToolAnnotations {
+            read_only_hint: Some(true),
+            destructive_hint: Some(false),
+            open_world_hint: Some(false),
+            ..ToolAnnotations::default()
+        }))
         .tool(ToolDef::new("log3", |_args, ctx: Context| async move {
             for step in 1..=3 {
                 ctx.log(LoggingLevel::Info, format!("step {step}")).await?;

@@ -714,20 +714,7 @@ pub(crate) fn fixtures() -> ServerBuilder {
                 .description("Echo the text back")
                 .input_schema(json!({ "properties": { "text": { "type": "string" } }, "required": ["text"] })),
         )
-        .tool(
-            ToolDef::new("add", add)
-                .description("Add two integers")
-                .input_schema(json!({
-                    "type": "object",
-                    "properties": { "a": { "type": "integer" }, "b": { "type": "integer" } },
-                    "required": ["a", "b"]
-                }))
-                .output_schema(json!({
-                    "type": "object",
-                    "properties": { "sum": { "type": "integer" } },
-                    "required": ["sum"]
-                })),
-        )
+        .tool(add_tool())
         .tool(ToolDef::new("fail", fail).description("Always fails"))
         .tool(ToolDef::new("boom", boom).description("Always panics"))
         .tool(ToolDef::new("log3", log3).description("Logs three times"))
@@ -743,6 +730,22 @@ pub(crate) fn fixtures() -> ServerBuilder {
         .resource_template(item_template())
         .prompt(greet_prompt().complete("name", |typed, _context| async move {
             Ok(["Alice", "Alfred", "Bob"].into_iter().filter(|v| v.starts_with(&typed)).map(String::from).collect())
+        }))
+}
+
+/// The tool `add`: two integers in, their `sum` as structured content out.
+pub(crate) fn add_tool() -> ToolDef {
+    ToolDef::new("add", add)
+        .description("Add two integers")
+        .input_schema(json!({
+            "type": "object",
+            "properties": { "a": { "type": "integer" }, "b": { "type": "integer" } },
+            "required": ["a", "b"]
+        }))
+        .output_schema(json!({
+            "type": "object",
+            "properties": { "sum": { "type": "integer" } },
+            "required": ["sum"]
         }))
 }
 
