@@ -5,8 +5,8 @@
 #   3. the test suite (cargo nextest when installed, else cargo test; doctests either way),
 #      with the store's SQLite and Redis backends on, after installing Debian's redis-server
 #      for the Redis store tests when it is missing
-#   4. cargo package of the published crates (fastapps-store, fastapps-macros, fastapps-core,
-#      fastapps-oauth, fastapps-cli), each built from its package as crates.io would
+#   4. cargo package of the published crates (fastapps-rules, fastapps-store, fastapps-macros,
+#      fastapps-core, fastapps-oauth, fastapps-cli), each built from its package as crates.io would
 #   5. the end-to-end browser test of the pizzaz widgets (scripts/browser-test.sh)
 #   6. the end-to-end test of the fastapps CLI: init, create, build, the new project's tests,
 #      and `fastapps dev` with its preview page in headless Chromium (scripts/cli-test.sh)
@@ -51,7 +51,7 @@ source scripts/lib/setup.sh
 source scripts/lib/redis.sh
 
 # The crates published to crates.io, in the order they depend on each other.
-PUBLISHED=(fastapps-store fastapps-macros fastapps-core fastapps-oauth fastapps-cli)
+PUBLISHED=(fastapps-rules fastapps-store fastapps-macros fastapps-core fastapps-oauth fastapps-cli)
 
 # The store backends the tests cover (the second clippy run checks fastapps-core without them).
 STORE_FEATURES=fastapps-store/sqlite,fastapps-store/redis
