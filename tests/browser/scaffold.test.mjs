@@ -160,7 +160,10 @@ test("fastapps init, create, build, cargo test, tools, csp", { timeout: 1_500_00
   await t.test("cargo build and the project's own tests pass", async () => {
     await sh("cargo", ["build"]);
     const { stdout } = await sh("cargo", ["test"]);
-    assert.match(stdout, /test result: ok\. 3 passed/);
+    // Every test of the generated tests/server.rs ran and passed.
+    const declared = readFileSync(path.join(PROJECT, "tests", "server.rs"), "utf8").match(/#\[tokio::test\]/g) ?? [];
+    assert.ok(declared.length > 0, "tests/server.rs declares no test");
+    assert.match(stdout, new RegExp(`test result: ok\\. ${declared.length} passed; 0 failed`));
   });
 
   await t.test("fastapps tools prints what a host sees", async () => {
